@@ -1,0 +1,106 @@
+"""Readers turn one file into `Record`s; the format is detected from the content.
+
+Each format has its own module (`listing`, `bibtex`, `reading_list`) with a
+`parse(text, file_name) -> ReadResult` function. Readers never touch the library:
+a file that fails raises `PapersiftError` before anything is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papersift.models import PapersiftError, Record
+
+#: Files bigger than this are refused before reading: no listing, .bib or reading
+#: list a person keeps comes near it, and reading it whole would cost gigabytes.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """What a reader found in one file: records in file order, plus warnings (file:line: …)."""
+
+    file: str
+    format: str
+    records: list[Record] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+_BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
+
+
+def detect_format(text: str, file_name: str = "") -> str:
+    """Return "reading-list", "bibtex" or "listing" from the text (the name only breaks ties)."""
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        return "reading-list"
+    if _BIBTEX_ENTRY.search(text[:200_000]):
+        return "bibtex"
+    if file_name.lower().endswith((".bib", ".bibtex")):
+        return "bibtex"
+    return "listing"
+
+
+def decode(data: bytes, file_name: str) -> str:
+    """Decode file bytes as UTF-8 (BOM allowed); binary or other encodings are a clear error."""
+    if b"\x00" in data[:65536]:
+        raise PapersiftError(f"{file_name}: looks like a binary file (NUL bytes), not a listing, "
+                             ".bib or reading list")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise PapersiftError(
+            f"{file_name}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def _parser(fmt: str) -> Callable[[str, str], ReadResult]:
+    # Imported lazily so that reading a listing never pays for bibtexparser's import.
+    if fmt == "listing":
+        from papersift.readers import listing
+
+        return listing.parse
+    if fmt == "bibtex":
+        from papersift.readers import bibtex
+
+        return bibtex.parse
+    if fmt == "reading-list":
+        from papersift.readers import reading_list
+
+        return reading_list.parse
+    raise PapersiftError(f"unknown format {fmt!r}")
+
+
+def parse_text(text: str, file_name: str, fmt: str | None = None) -> ReadResult:
+    """Parse already-decoded text; `fmt` forces a format, else it is detected."""
+    return _parser(fmt or detect_format(text, file_name))(text, file_name)
+
+
+def read_path(path: Path, fmt: str | None = None) -> ReadResult:
+    """Read and parse one file. Raises `PapersiftError` naming the file on any problem."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise PapersiftError(
+                f"{path}: {size / 2**20:.0f} MiB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
+                "papersift reads"
+            )
+        data = path.read_bytes()
+    except PapersiftError:
+        raise
+    except FileNotFoundError:
+        raise PapersiftError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PapersiftError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise PapersiftError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = decode(data, name)
+    if not text.strip():
+        raise PapersiftError(f"{path}: the file is empty")
+    return parse_text(text, name, fmt)
