@@ -47,8 +47,10 @@ def detect_format(text: str, file_name: str = "") -> str:
 def decode(data: bytes, file_name: str) -> str:
     """Decode file bytes as UTF-8 (BOM allowed); binary or other encodings are a clear error."""
     if b"\x00" in data[:65536]:
-        raise PapersiftError(f"{file_name}: looks like a binary file (NUL bytes), not a listing, "
-                             ".bib or reading list")
+        raise PapersiftError(
+            f"{file_name}: looks like a binary file (NUL bytes), not a listing, "
+            ".bib or reading list"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

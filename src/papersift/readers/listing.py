@@ -67,8 +67,9 @@ def parse(text: str, file_name: str) -> ReadResult:
 
     def emit(title_line: int, title: str, abstract: str) -> None:
         source = Source(file=file_name, index=len(result.records))
-        result.records.append(Record(title=title, abstract=abstract, source=source,
-                                     line=title_line))
+        result.records.append(
+            Record(title=title, abstract=abstract, source=source, line=title_line)
+        )
 
     for i, (number, line) in enumerate(lines):
         if pending is None:

@@ -1,0 +1,539 @@
+"""The library on disk: a directory of TinyDB files, written atomically, shared safely.
+
+Layout of a library directory::
+
+    corpus.json    papers (bibliographic data), possible duplicates, id aliases
+    triage.json    the user's state: stars, statuses, tags, notes; duplicate decisions
+    ui.json        where the TUI was (view, query, cursor, theme)
+    .lock          serialises writers across processes (filelock)
+    backups/       rotating copies of triage.json, the file that holds months of work
+
+The big corpus is rewritten only by imports and merges; the small triage file by every
+keystroke that changes something. Keeping them apart is what lets a star in a 100k
+library cost milliseconds instead of rewriting 150 MB.
+
+Every write goes through `AtomicJSONStorage` (temp file, fsync, rename): a crash leaves
+the previous good file. Writers take `.lock`, and the storage re-reads a file that another
+process changed (by stat), so two processes never lose each other's writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from papersift.fsutil import atomic_write_bytes, describe_os_error
+from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
+
+FORMAT_NAME = "papersift-library"
+FORMAT_VERSION = 1
+#: How long a writer waits for another process holding the library before giving up.
+LOCK_TIMEOUT = 30.0
+#: Generations of triage.json kept in backups/.
+BACKUP_GENERATIONS = 5
+#: Minimum seconds between two backups, so a burst of keystrokes is one generation.
+BACKUP_INTERVAL = 300.0
+
+
+class LibraryBusy(PapersiftError):
+    """Another process holds the library's write lock for too long."""
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that writes atomically and caches reads until the file changes.
+
+    TinyDB's own JSONStorage rewrites the file in place (a crash truncates it) and
+    re-parses the whole file on every read. This one parses once, serves reads from
+    memory while the file's inode/size/mtime are unchanged, and re-reads when another
+    process replaced it.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.readonly = readonly
+        self._cache: dict[str, Any] | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    def read(self) -> dict[str, Any] | None:
+        stamp = _stamp(self.path)
+        if stamp is None:
+            self._cache, self._stamp = None, None
+            return None
+        if self._cache is not None and stamp == self._stamp:
+            return self._cache
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise PapersiftError(f"{self.path}: cannot read: {describe_os_error(exc)}") from exc
+        if not raw.strip():
+            data: Any = {}
+        else:
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise PapersiftError(
+                    f"{self.path}: the library file is damaged ({exc}); it was left as it is. "
+                    "Run `papersift doctor` to restore the last good backup."
+                ) from None
+        if not isinstance(data, dict):
+            raise PapersiftError(
+                f"{self.path}: not a papersift library file (top level is not "
+                "an object); it was left as it is"
+            )
+        self._cache, self._stamp = data, stamp
+        return data
+
+    def write(self, data: dict[str, Any]) -> None:
+        if self.readonly:
+            raise PapersiftError(f"{self.path}: the library is open read-only")
+        try:
+            atomic_write_bytes(self.path, orjson.dumps(data))
+        except BaseException:
+            # TinyDB mutated the cached dict before calling write(): it no longer
+            # matches the disk, so forget it and re-read next time.
+            self._cache, self._stamp = None, None
+            raise
+        self._cache, self._stamp = data, _stamp(self.path)
+
+    @property
+    def stamp(self) -> tuple[int, int, int] | None:
+        """The file state the cache reflects (None before the first read)."""
+        return self._stamp
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are papersift's string ids, not counters."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+    def put_many(self, docs: Mapping[str, dict[str, Any]]) -> None:
+        """Insert or replace many documents in one file write (TinyDB has no bulk upsert)."""
+        if docs:
+            self._update_table(lambda table: table.update(docs))
+
+    def delete_many(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents by id in one write; missing ids are ignored."""
+        ids = list(doc_ids)
+        if ids:
+            self._update_table(lambda table: [table.pop(i, None) for i in ids])
+
+    def raw(self) -> dict[str, Any]:
+        """The table's documents as stored (no copies: do not mutate)."""
+        return dict(self._read_table())
+
+
+class _Db(TinyDB):
+    table_class = KeyedTable
+
+
+def _open_db(path: Path, readonly: bool) -> _Db:
+    return _Db(path, storage=AtomicJSONStorage, readonly=readonly)
+
+
+def _pair_key(a: str, b: str) -> str:
+    return "|".join(sorted((a, b)))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A user's verdict on a possible-duplicate pair."""
+
+    a: str
+    b: str
+    verdict: str  # "merge" or "apart"
+    at: float
+
+
+class Library:
+    """One library directory, loaded into memory; every change is written through at once.
+
+    Reads come from memory (`papers`, `triage_of`, `entries`). Writes take the lock,
+    apply the change to the freshest state on disk and persist it before returning.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False, create: bool = True) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if not self.path.exists():
+            if readonly or not create:
+                raise PapersiftError(f"{self.path}: no library here")
+            try:
+                self.path.mkdir(parents=True)
+            except OSError as exc:
+                raise PapersiftError(
+                    f"{self.path}: cannot create the library: {describe_os_error(exc)}"
+                ) from exc
+        elif not self.path.is_dir():
+            raise PapersiftError(f"{self.path}: is a file, not a library directory")
+        self._mem_lock = threading.RLock()
+        self._file_lock = FileLock(self.path / ".lock", timeout=LOCK_TIMEOUT)
+        self._corpus_db = _open_db(self.path / "corpus.json", readonly)
+        self._triage_db = _open_db(self.path / "triage.json", readonly)
+        self.papers: dict[str, Paper] = {}
+        self.aliases: dict[str, str] = {}
+        self.possible: list[PossibleDuplicate] = []
+        self._triage: dict[str, Triage] = {}
+        self.decisions: dict[str, Decision] = {}
+        self._last_backup = 0.0
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+
+    def _check_meta(self, db: _Db, name: str) -> None:
+        meta = db.table("meta").get(doc_id="library")
+        if meta is None:
+            return
+        if meta.get("format") != FORMAT_NAME:
+            raise PapersiftError(f"{self.path / name}: not a papersift library file")
+        version = meta.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise PapersiftError(
+                f"{self.path / name}: written by a newer papersift (format version {version}); "
+                "upgrade papersift to open it. The file was left as it is."
+            )
+
+    def reload(self) -> None:
+        """(Re)load corpus and triage from disk."""
+        with self._mem_lock:
+            self._load_corpus()
+            self._load_triage()
+
+    def _load_corpus(self) -> None:
+        db = self._corpus_db
+        self._check_meta(db, "corpus.json")
+        try:
+            papers = [Paper.from_dict(d) for d in db.table("papers").raw().values()]
+            possible = [PossibleDuplicate.from_dict(d) for d in db.table("possible").raw().values()]
+            aliases = {k: str(v["to"]) for k, v in db.table("aliases").raw().items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PapersiftError(
+                f"{self.path / 'corpus.json'}: a record is malformed ({exc!r}); "
+                "the file was left as it is"
+            ) from None
+        papers.sort(key=lambda p: (p.added, p.id))
+        self.papers = {p.id: p for p in papers}
+        self.possible = possible
+        self.aliases = aliases
+
+    def _load_triage(self) -> None:
+        db = self._triage_db
+        self._check_meta(db, "triage.json")
+        try:
+            self._triage = {k: Triage.from_dict(v) for k, v in db.table("triage").raw().items()}
+            self.decisions = {
+                k: Decision(a=v["a"], b=v["b"], verdict=v["verdict"], at=float(v["at"]))
+                for k, v in db.table("decisions").raw().items()
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PapersiftError(
+                f"{self.path / 'triage.json'}: a record is malformed ({exc!r}); "
+                "the file was left as it is"
+            ) from None
+
+    def refresh_if_changed(self) -> bool:
+        """Reload what another process changed since we last looked; True if anything did."""
+        changed = False
+        with self._mem_lock:
+            for db, loader in (
+                (self._corpus_db, self._load_corpus),
+                (self._triage_db, self._load_triage),
+            ):
+                storage: AtomicJSONStorage = db.storage  # type: ignore[assignment]
+                path_stamp = _stamp(storage.path)
+                if path_stamp != storage.stamp:
+                    loader()
+                    changed = True
+        return changed
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def is_empty(self) -> bool:
+        """True for a library that has never been filled."""
+        return not self.papers
+
+    def triage_of(self, paper_id: str) -> Triage:
+        """The user's triage of a paper (defaults when never touched)."""
+        return self._triage.get(paper_id) or Triage()
+
+    @property
+    def triage(self) -> Mapping[str, Triage]:
+        """Every stored triage row (including rows of papers merged away or not yet imported)."""
+        return self._triage
+
+    def entry(self, paper_id: str) -> Entry:
+        """The paper with its triage."""
+        return Entry(self.papers[paper_id], self.triage_of(paper_id))
+
+    def entries(self) -> list[Entry]:
+        """All papers with their triage, in corpus order (import order)."""
+        triage = self._triage
+        default = Triage()
+        return [Entry(p, triage.get(pid) or default) for pid, p in self.papers.items()]
+
+    def canonical_id(self, paper_id: str) -> str:
+        """Follow merge aliases: the id a paper has now."""
+        seen = set()
+        while paper_id in self.aliases and paper_id not in seen:
+            seen.add(paper_id)
+            paper_id = self.aliases[paper_id]
+        return paper_id
+
+    def open_possible(self) -> list[PossibleDuplicate]:
+        """Possible duplicates still waiting for a decision, best score first."""
+        out = []
+        for pd in self.possible:
+            if (
+                pd.a in self.papers
+                and pd.b in self.papers
+                and _pair_key(pd.a, pd.b) not in (self.decisions)
+            ):
+                out.append(pd)
+        out.sort(key=lambda pd: (-pd.score, pd.a, pd.b))
+        return out
+
+    def all_tags(self) -> dict[str, int]:
+        """Every tag in use with its number of papers, most used first."""
+        counts: dict[str, int] = {}
+        for pid, t in self._triage.items():
+            if pid in self.papers:
+                for tag in t.tags:
+                    counts[tag] = counts.get(tag, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+
+    # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the cross-process write lock (and the in-process one)."""
+        if self.readonly:
+            raise PapersiftError(f"{self.path}: the library is open read-only")
+        with self._mem_lock:
+            try:
+                self._file_lock.acquire()
+            except Timeout:
+                raise LibraryBusy(
+                    f"{self.path}: another papersift process has been writing this library for "
+                    f"over {LOCK_TIMEOUT:.0f} s; try again when it has finished"
+                ) from None
+            except OSError as exc:
+                raise PapersiftError(
+                    f"{self.path}: cannot lock the library: {describe_os_error(exc)}"
+                ) from exc
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+    def _write_meta(self, db: _Db) -> None:
+        table = db.table("meta")
+        if table.get(doc_id="library") is None:
+            table.put_many({"library": {"format": FORMAT_NAME, "version": FORMAT_VERSION}})
+
+    def modify_triage(
+        self, paper_ids: Iterable[str], change: Callable[[Triage], Triage]
+    ) -> dict[str, tuple[Triage, Triage]]:
+        """Apply `change` to the triage of each paper and persist it in one write.
+
+        The change is applied to the state on disk (re-read if another process wrote it),
+        so concurrent writers never lose each other's updates. Returns {id: (before, after)}
+        for the papers whose triage actually changed.
+        """
+        ids = list(dict.fromkeys(paper_ids))
+        with self.locked():
+            self._load_triage_if_changed()
+            result: dict[str, tuple[Triage, Triage]] = {}
+            for pid in ids:
+                before = self.triage_of(pid)
+                after = change(before)
+                if after != before:
+                    result[pid] = (before, after)
+            if result:
+                self._persist_triage({pid: after for pid, (_, after) in result.items()})
+        return result
+
+    def set_triage(self, states: Mapping[str, Triage]) -> None:
+        """Write these exact triage states (used by undo and imports)."""
+        with self.locked():
+            self._load_triage_if_changed()
+            self._persist_triage(dict(states))
+
+    def _load_triage_if_changed(self) -> None:
+        storage: AtomicJSONStorage = self._triage_db.storage  # type: ignore[assignment]
+        if _stamp(storage.path) != storage.stamp:
+            self._load_triage()
+
+    def _persist_triage(self, states: dict[str, Triage]) -> None:
+        self._backup_triage()
+        self._write_meta(self._triage_db)
+        table: KeyedTable = self._triage_db.table("triage")  # type: ignore[assignment]
+        table.put_many({pid: t.to_dict() for pid, t in states.items()})
+        self._triage.update(states)
+
+    def _backup_triage(self) -> None:
+        """Keep a few generations of triage.json: a last line of defence against mistakes."""
+        now = time.time()
+        source = self.path / "triage.json"
+        if now - self._last_backup < BACKUP_INTERVAL or not source.exists():
+            return
+        self._last_backup = now
+        backups = self.path / "backups"
+        try:
+            backups.mkdir(exist_ok=True)
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+            target = backups / f"triage-{stamp}.json"
+            atomic_write_bytes(target, source.read_bytes())
+            old = sorted(backups.glob("triage-*.json"))[:-BACKUP_GENERATIONS]
+            for path in old:
+                path.unlink(missing_ok=True)
+        except (OSError, PapersiftError):
+            # A backup that cannot be written must not block the user's change.
+            pass
+
+    def record_decision(self, a: str, b: str, verdict: str) -> None:
+        """Remember the user's verdict ("merge" or "apart") on a possible-duplicate pair."""
+        if verdict not in ("merge", "apart"):
+            raise PapersiftError(f"unknown decision {verdict!r}: use merge or apart")
+        key = _pair_key(a, b)
+        decision = Decision(a=min(a, b), b=max(a, b), verdict=verdict, at=time.time())
+        with self.locked():
+            self._load_triage_if_changed()
+            self._write_meta(self._triage_db)
+            table: KeyedTable = self._triage_db.table("decisions")  # type: ignore[assignment]
+            table.put_many(
+                {key: {"a": decision.a, "b": decision.b, "verdict": verdict, "at": decision.at}}
+            )
+            self.decisions[key] = decision
+
+    def forget_decision(self, a: str, b: str) -> None:
+        """Drop a verdict (undo)."""
+        key = _pair_key(a, b)
+        with self.locked():
+            table: KeyedTable = self._triage_db.table("decisions")  # type: ignore[assignment]
+            table.delete_many([key])
+            self.decisions.pop(key, None)
+
+    def decision(self, a: str, b: str) -> str | None:
+        """The recorded verdict on a pair, if any."""
+        d = self.decisions.get(_pair_key(a, b))
+        return d.verdict if d else None
+
+    def write_corpus(
+        self,
+        papers: Mapping[str, Paper],
+        possible: Iterable[PossibleDuplicate],
+        aliases: Mapping[str, str],
+        *,
+        expected_stamp: tuple[int, int, int] | bool | None = False,
+    ) -> None:
+        """Replace the corpus in one atomic write. Call inside `locked()`.
+
+        `expected_stamp` (from `corpus_stamp()` when the caller read the corpus) guards
+        against overwriting another process's import: a mismatch raises instead.
+        """
+        storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
+        if expected_stamp is not False and _stamp(storage.path) != expected_stamp:
+            raise PapersiftError(
+                f"{self.path}: another papersift process changed the library meanwhile; "
+                "nothing was written, please try again"
+            )
+        data = {
+            "meta": {"library": {"format": FORMAT_NAME, "version": FORMAT_VERSION}},
+            "papers": {pid: p.to_dict() for pid, p in papers.items()},
+            "possible": {_pair_key(pd.a, pd.b): pd.to_dict() for pd in possible},
+            "aliases": {old: {"to": new} for old, new in aliases.items()},
+        }
+        storage.write(data)
+        self._corpus_db.clear_cache()
+        self.papers = dict(papers)
+        self.possible = list(PossibleDuplicate.from_dict(d) for d in data["possible"].values())
+        self.aliases = dict(aliases)
+
+    def corpus_stamp(self) -> tuple[int, int, int] | None:
+        """The on-disk state of corpus.json that the in-memory corpus reflects."""
+        storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
+        return storage.stamp
+
+    def reload_corpus_if_changed(self) -> None:
+        """Inside `locked()`: make sure the in-memory corpus is the one on disk."""
+        storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
+        if _stamp(storage.path) != storage.stamp:
+            self._load_corpus()
+
+    # ------------------------------------------------------------------ ui state
+
+    def load_ui_state(self) -> dict[str, Any]:
+        """Where the TUI was when it last closed ({} if unknown or unreadable)."""
+        try:
+            data = orjson.loads((self.path / "ui.json").read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_ui_state(self, state: dict[str, Any]) -> None:
+        """Remember the TUI's place; failures are ignored (it is a convenience)."""
+        if self.readonly:
+            return
+        with contextlib.suppress(PapersiftError, OSError, TypeError):
+            atomic_write_bytes(self.path / "ui.json", orjson.dumps(state))
+
+    def close(self) -> None:
+        """Release file handles (nothing is buffered: every write is already on disk)."""
+        self._corpus_db.close()
+        self._triage_db.close()
+
+
+def backups(path: Path) -> list[Path]:
+    """The triage backups of a library, newest first."""
+    return sorted((Path(path) / "backups").glob("triage-*.json"), reverse=True)
+
+
+def restore_backup(library: Path, backup: Path) -> None:
+    """Replace triage.json with a backup; the current file is kept beside it."""
+    library = Path(library)
+    current = library / "triage.json"
+    lock = FileLock(library / ".lock", timeout=LOCK_TIMEOUT)
+    try:
+        with lock:
+            if current.exists():
+                shutil.copy2(current, library / "triage.json.before-restore")
+            atomic_write_bytes(current, Path(backup).read_bytes())
+    except Timeout:
+        raise LibraryBusy(f"{library}: another papersift process is using the library") from None
+    except OSError as exc:
+        raise PapersiftError(f"{library}: cannot restore: {describe_os_error(exc)}") from exc
+
+
+def environment_summary(path: Path) -> dict[str, Any]:
+    """Sizes of the library's files, for `papersift doctor` and benchmarks."""
+    out: dict[str, Any] = {}
+    for name in ("corpus.json", "triage.json", "ui.json"):
+        file = Path(path) / name
+        out[name] = file.stat().st_size if file.exists() else None
+    out["backups"] = len(backups(path))
+    out["pid"] = os.getpid()
+    return out
