@@ -1,0 +1,617 @@
+"""The `papersift` command: the TUI with no subcommand, scriptable subcommands otherwise.
+
+Every subcommand is a thin shell over the core functions the TUI uses (importer,
+actions, query, bibtex_export, share), so anything done in the TUI can be scripted.
+Errors are `PapersiftError`s: printed as one clear line on stderr, exit status 1.
+Textual is imported only when the TUI starts, so the subcommands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from papersift import __version__
+from papersift.models import STATUSES, Entry, PapersiftError
+from papersift.paths import config_file, default_library
+from papersift.textsafe import clean, one_line
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _library(args: argparse.Namespace, *, readonly: bool = False):
+    from papersift.store import Library
+
+    return Library(args.library, readonly=readonly)
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _selected(args: argparse.Namespace, library, *, ids_attr: str = "ids") -> list[Entry]:
+    """Entries named by ids, or chosen by --query/--starred/--tag/--status filters."""
+    from papersift.actions import resolve_ids
+    from papersift.selection import select
+
+    ids = getattr(args, ids_attr, None) or []
+    if ids:
+        return [library.entry(pid) for pid in resolve_ids(library, ids)]
+    return select(
+        library,
+        query=getattr(args, "query", None),
+        starred=getattr(args, "starred", False),
+        tags=getattr(args, "tag", None) or (),
+        status=getattr(args, "status", None),
+    )
+
+
+def _require_target(args: argparse.Namespace, entries: list[Entry]) -> list[str]:
+    if not (getattr(args, "ids", None) or getattr(args, "query", None)):
+        raise PapersiftError("name papers by id or choose them with --query Q")
+    if not entries:
+        raise PapersiftError("no paper matches; nothing was changed")
+    return [e.id for e in entries]
+
+
+def _progress_printer(enabled: bool):
+    """A Rich progress bar on a terminal, nothing otherwise (pipes and CI stay clean)."""
+    if not enabled:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+    )
+    tasks: dict[str, int] = {}
+    labels = {"read": "reading files", "dedupe": "deduplicating", "write": "writing library"}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    return bar, update
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    if not sys.stdout.isatty() and not os.environ.get("PAPERSIFT_FORCE_TUI"):
+        raise PapersiftError(
+            "the TUI needs a terminal; use a subcommand (papersift --help) in scripts"
+        )
+    from papersift.tui.app import run
+
+    run(args.library)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from papersift.importer import import_files
+
+    library = _library(args)
+    bar, progress = _progress_printer(sys.stderr.isatty() and not args.quiet)
+    if bar is not None:
+        with bar:
+            reports = import_files(library, [Path(p) for p in args.files], progress)
+    else:
+        reports = import_files(library, [Path(p) for p in args.files])
+    failed = 0
+    for report in reports:
+        for warning in report.warnings:
+            _err(f"warning: {clean(warning)}")
+        if report.error:
+            failed += 1
+            _err(f"error: {clean(report.error)}")
+            _out(f"{report.file}: FAILED, nothing imported")
+            continue
+        _out(
+            f"{report.file}: read {report.read} ({report.format}), new {report.new}, "
+            f"merged {report.merged}, unchanged {report.unchanged}, "
+            f"possible duplicates {report.possible}"
+        )
+    _out(
+        f"library: {len(library)} papers, {len(library.open_possible())} possible duplicates "
+        f"to review ({args.library})"
+    )
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _entry_json(entry: Entry) -> dict:
+    p, t = entry.paper, entry.triage
+    return {
+        "id": p.id,
+        "title": p.title,
+        "abstract": p.abstract,
+        "authors": list(p.authors),
+        "year": p.year,
+        "venue": p.venue,
+        "doi": p.doi,
+        "arxiv": p.arxiv,
+        "url": p.url,
+        "starred": t.starred,
+        "status": t.status,
+        "tags": list(t.tags),
+        "note": t.note,
+        "shared": [s.to_dict() for s in t.shared],
+        "sources": [s.to_dict() for s in p.sources],
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import orjson
+
+    library = _library(args, readonly=True) if (args.library / "corpus.json").exists() else None
+    entries = _selected(args, library) if library is not None else []
+    if args.limit:
+        entries = entries[: args.limit]
+    if args.json:
+        sys.stdout.buffer.write(
+            orjson.dumps([_entry_json(e) for e in entries], option=orjson.OPT_INDENT_2) + b"\n"
+        )
+        return EXIT_OK
+    width = 200 if not sys.stdout.isatty() else max(40, os.get_terminal_size().columns)
+    title_width = max(20, width - 12 - 2 - 10 - 6 - 5 - 8)
+    for e in entries:
+        t = e.triage
+        star = "*" if t.starred else " "
+        tags = one_line(",".join(t.tags), 20)
+        year = str(e.paper.year or "")
+        _out(
+            f"{e.id}  {star} {t.status:<9} {one_line(e.paper.title, title_width):<{title_width}}"
+            f" {year:>4} {tags}"
+        )
+    if sys.stdout.isatty():
+        _out(f"{len(entries)} papers")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from papersift.actions import resolve_ids
+
+    library = _library(args, readonly=True)
+    for pid in resolve_ids(library, args.ids):
+        e = library.entry(pid)
+        p, t = e.paper, e.triage
+        _out(f"{p.id}  {clean(p.title, keep_newlines=False)}")
+        if p.authors:
+            _out(f"  authors: {clean('; '.join(p.authors))}")
+        for label, value in (
+            ("year", p.year),
+            ("venue", p.venue),
+            ("doi", p.doi),
+            ("arXiv", p.arxiv),
+            ("url", p.url),
+        ):
+            if value:
+                _out(f"  {label}: {clean(str(value))}")
+        _out(f"  status: {t.status}{'  starred' if t.starred else ''}")
+        if t.tags:
+            _out(f"  tags: {clean(', '.join(t.tags))}")
+        if t.note:
+            _out("  note: " + clean(t.note).replace("\n", "\n        "))
+        for s in t.shared:
+            star = ", starred" if s.starred else ""
+            _out(
+                f"  from {clean(s.by)} ({clean(s.status) or 'no status'}{star}): "
+                f"{clean(s.note, keep_newlines=False)}"
+            )
+        _out("  sources: " + ", ".join(f"{clean(s.file)}#{s.index}" for s in p.sources))
+        if p.abstract:
+            _out("")
+            _out("  " + clean(p.abstract))
+        _out("")
+    return EXIT_OK
+
+
+def _report_change(change) -> int:
+    _out(change.description if change.triage_before or change.decision else "nothing changed")
+    return EXIT_OK
+
+
+def cmd_star(args: argparse.Namespace) -> int:
+    from papersift import actions
+
+    library = _library(args)
+    ids = _require_target(args, _selected(args, library))
+    return _report_change(actions.set_starred(library, ids, args.command == "star"))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from papersift import actions
+
+    *ids, status = args.args
+    if status not in STATUSES:
+        raise PapersiftError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+    args.ids = ids
+    library = _library(args)
+    targets = _require_target(args, _selected(args, library))
+    return _report_change(actions.set_status(library, targets, status))
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from papersift import actions
+
+    library = _library(args)
+    if args.rename:
+        old, new = args.rename
+        return _report_change(actions.rename_tag(library, old, new))
+    if not (args.add or args.remove):
+        # No change asked for: list the tags in use.
+        for tag, count in library.all_tags().items():
+            _out(f"{count:6d}  {clean(tag)}")
+        return EXIT_OK
+    ids = _require_target(args, _selected(args, library))
+    adds = [t for text in args.add or [] for t in actions.split_tags(text)]
+    removes = [t for text in args.remove or [] for t in actions.split_tags(text)]
+    existing = library.all_tags()
+    for tag in adds:
+        near = actions.similar_tag(tag, existing)
+        if near:
+            _err(f"note: tag {tag!r} is close to the existing tag {near!r}")
+    if removes:
+        _report_change(actions.remove_tags(library, ids, removes))
+    if adds:
+        _report_change(actions.add_tags(library, ids, adds))
+    return EXIT_OK
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from papersift import actions
+
+    library = _library(args)
+    (pid,) = actions.resolve_ids(library, [args.id])
+    current = library.triage_of(pid).note
+    if args.set is not None:
+        text = args.set
+    elif args.edit:
+        text = _edit_in_editor(current)
+    else:
+        _out(clean(current))
+        return EXIT_OK
+    return _report_change(actions.set_note(library, pid, text))
+
+
+def _edit_in_editor(text: str) -> str:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as f:
+        f.write(text)
+        name = f.name
+    try:
+        result = subprocess.run([*shlex.split(editor), name], check=False)
+        if result.returncode != 0:
+            raise PapersiftError(
+                f"the editor ({editor}) exited with status "
+                f"{result.returncode}; the note was not changed"
+            )
+        return Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PapersiftError(f"cannot run the editor {editor!r}; set $EDITOR") from None
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def cmd_dedupe(args: argparse.Namespace) -> int:
+    from papersift import actions
+
+    library = _library(args, readonly=not (args.merge or args.keep_apart))
+    if args.merge:
+        return _report_change(actions.merge_papers(library, *args.merge))
+    if args.keep_apart:
+        return _report_change(actions.keep_apart(library, *args.keep_apart))
+    pairs = library.open_possible()
+    if args.json:
+        import orjson
+
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                [
+                    {
+                        **pd.to_dict(),
+                        "title_a": library.papers[pd.a].title,
+                        "title_b": library.papers[pd.b].title,
+                    }
+                    for pd in pairs
+                ],
+                option=orjson.OPT_INDENT_2,
+            )
+            + b"\n"
+        )
+        return EXIT_OK
+    if not pairs:
+        _out("no possible duplicates to review")
+    for pd in pairs:
+        _out(f"{pd.score:5.1f}  {pd.a}  {one_line(library.papers[pd.a].title, 70)}")
+        _out(f"       {pd.b}  {one_line(library.papers[pd.b].title, 70)}")
+        if pd.reason:
+            _out(f"       ({clean(pd.reason)})")
+    if pairs:
+        _out(f"{len(pairs)} pairs; decide with --merge ID ID or --keep-apart ID ID")
+    return EXIT_OK
+
+
+def _write_output(text: str, output: str | None, force: bool) -> None:
+    from papersift.fsutil import atomic_write_text
+
+    if output in (None, "-"):
+        sys.stdout.write(text)
+        return
+    atomic_write_text(Path(output), text, overwrite=force)
+    _err(f"wrote {output}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from papersift.bibtex_export import ExportOptions, copy_as, export_bibtex
+
+    library = _library(args, readonly=True)
+    entries = _selected(args, library)
+    if not entries:
+        raise PapersiftError("no paper matches; nothing exported")
+    if args.format == "bibtex":
+        text = export_bibtex(
+            entries, ExportOptions(unicode=not args.ascii, include_triage=not args.no_triage)
+        )
+    else:
+        text = copy_as(entries, args.format)
+    if args.clipboard:
+        from papersift.clipboard import copy_text
+
+        how = copy_text(text)
+        _err(f"copied {len(entries)} entries to the {how}")
+        return EXIT_OK
+    if args.output is None and sys.stdout.isatty() and args.format == "bibtex":
+        pass  # printing to the terminal is fine; -o FILE writes a file
+    _write_output(text, args.output, args.force)
+    return EXIT_OK
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    from papersift import share
+
+    if args.share_command == "export":
+        library = _library(args, readonly=True)
+        entries = _selected(args, library)
+        if not entries:
+            raise PapersiftError("no paper matches; no list written")
+        meta = share.ListMeta(
+            name=args.name, description=args.description or "", author=args.author or ""
+        )
+        if args.output == "-":
+            sys.stdout.buffer.write(share.dumps_list(share.build_list(entries, meta)))
+            return EXIT_OK
+        share.write_list(Path(args.output), entries, meta, force=args.force)
+        _err(f"wrote {len(entries)} papers to {args.output}")
+        return EXIT_OK
+    if args.share_command == "merge":
+        lists = []
+        for name in args.lists:
+            path = Path(name)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise PapersiftError(f"{path}: cannot read: {exc.strerror}") from None
+            lists.append(share.load_list(text, str(path)))
+        merged = lists[0]
+        for other in lists[1:]:
+            merged = share.merge_lists(merged, other)
+        data = share.dumps_list(merged)
+        if args.output == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            from papersift.fsutil import atomic_write_bytes
+
+            atomic_write_bytes(Path(args.output), data, overwrite=args.force)
+            _err(f"wrote {len(merged['papers'])} papers to {args.output}")
+        return EXIT_OK
+    raise PapersiftError("use `papersift share export` or `papersift share merge`")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from papersift.doctor import run_doctor
+
+    return run_doctor(args.library, restore=args.restore, out=_out)
+
+
+def cmd_locate(args: argparse.Namespace) -> int:
+    from papersift.paths import sample_data_dir, styles_dir
+
+    _out(f"library: {args.library}")
+    _out(f"config:  {config_file()}")
+    _out(f"samples: {sample_data_dir()}")
+    _out(f"styles:  {styles_dir()}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- parser
+
+
+def _add_filters(p: argparse.ArgumentParser, *, with_status: bool = True) -> None:
+    p.add_argument(
+        "-q", "--query", metavar="Q", help="papers matching a query (see `papersift help-query`)"
+    )
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+    p.add_argument(
+        "--tag", action="append", metavar="T", help="only papers with tag T (repeatable)"
+    )
+    if with_status:
+        p.add_argument("--status", choices=STATUSES, help="only papers with this status")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the docs and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="papersift",
+        description="Triage reading lists of research papers. With no command, opens the "
+        "TUI (on first run it imports the bundled sample corpus).",
+    )
+    parser.add_argument("--version", action="version", version=f"papersift {__version__}")
+    parser.add_argument(
+        "--library",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="library directory (default: $PAPERSIFT_LIBRARY or the user data dir: "
+        f"{default_library()})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import listing, BibTeX or reading-list files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("list", help="list papers (a table, or JSON with --json)")
+    _add_filters(p)
+    p.add_argument("--json", action="store_true", help="a JSON array of papers")
+    p.add_argument("--limit", type=int, default=0, help="at most N papers")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="show papers in full")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.set_defaults(func=cmd_show)
+
+    for name, helptext in (("star", "star papers"), ("unstar", "unstar papers")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("ids", nargs="*", metavar="ID")
+        p.add_argument("-q", "--query", metavar="Q", help="papers matching a query instead")
+        p.set_defaults(func=cmd_star)
+
+    p = sub.add_parser(
+        "status",
+        help=f"set the status: {', '.join(STATUSES)}",
+        usage="papersift status [ID ...] STATUS [--query Q]",
+    )
+    p.add_argument("args", nargs="+", metavar="ID... STATUS")
+    p.add_argument("-q", "--query", metavar="Q", help="papers matching a query instead of ids")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("tag", help="add/remove tags; rename a tag; list tags")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("-q", "--query", metavar="Q", help="papers matching a query instead of ids")
+    p.add_argument("--add", action="append", metavar="T", help="add tag(s) T (comma-separated)")
+    p.add_argument("--remove", action="append", metavar="T", help="remove tag(s) T")
+    p.add_argument(
+        "--rename",
+        nargs=2,
+        metavar=("OLD", "NEW"),
+        help="rename a tag library-wide (merges into NEW if it exists)",
+    )
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("note", help="show, set or edit a paper's note")
+    p.add_argument("id", metavar="ID")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--set", metavar="TEXT", help="replace the note with TEXT ('' clears it)")
+    g.add_argument("--edit", action="store_true", help="edit the note in $EDITOR")
+    p.set_defaults(func=cmd_note)
+
+    p = sub.add_parser("dedupe", help="list possible duplicates; record merge/keep-apart")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--merge",
+        nargs=2,
+        metavar=("KEEP", "OTHER"),
+        help="the two are one paper: merge OTHER into KEEP",
+    )
+    g.add_argument(
+        "--keep-apart", nargs=2, metavar=("ID", "ID"), help="the two are different papers"
+    )
+    p.add_argument("--json", action="store_true", help="pairs as JSON")
+    p.set_defaults(func=cmd_dedupe)
+
+    p = sub.add_parser("export", help="export papers as BibTeX (or keys, \\cite, pandoc…)")
+    _add_filters(p)
+    p.add_argument("ids", nargs="*", metavar="ID", help="papers to export (default: filters)")
+    p.add_argument(
+        "--bibtex", dest="format", action="store_const", const="bibtex", help="BibTeX (the default)"
+    )
+    p.add_argument(
+        "--as",
+        dest="format",
+        choices=["bibtex", "keys", "cite", "pandoc", "markdown", "abstract"],
+        help="output format",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE ('-' for stdout, the default)"
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    p.add_argument("--clipboard", action="store_true", help="copy to the clipboard instead")
+    p.add_argument(
+        "--ascii", action="store_true", help="LaTeX escapes instead of UTF-8 (for classic bibtex)"
+    )
+    p.add_argument(
+        "--no-triage", action="store_true", help="leave out tags, notes, stars and statuses"
+    )
+    p.set_defaults(func=cmd_export, format="bibtex")
+
+    p = sub.add_parser("share", help="shared reading lists: export, merge")
+    share_sub = p.add_subparsers(dest="share_command", metavar="SUBCOMMAND")
+    pe = share_sub.add_parser("export", help="write a reading-list JSON file")
+    _add_filters(pe)
+    pe.add_argument("ids", nargs="*", metavar="ID")
+    pe.add_argument("--name", default="Reading list", help="the list's name")
+    pe.add_argument("--description", help="what the list is about")
+    pe.add_argument("--author", default=os.environ.get("USER", ""), help="who made it")
+    pe.add_argument("-o", "--output", required=True, metavar="FILE")
+    pe.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    pm = share_sub.add_parser("merge", help="merge versions of a list into one")
+    pm.add_argument("lists", nargs="+", metavar="LIST.json")
+    pm.add_argument("-o", "--output", required=True, metavar="FILE")
+    pm.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    p.set_defaults(func=cmd_share)
+
+    p = sub.add_parser("doctor", help="check a library; restore triage from a backup")
+    p.add_argument(
+        "--restore",
+        nargs="?",
+        const="latest",
+        metavar="BACKUP",
+        help="restore triage.json from a backup (default: the newest)",
+    )
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("locate", help="print where the library, config and styles are")
+    p.set_defaults(func=cmd_locate)
+
+    p = sub.add_parser("help-query", help="explain the query language")
+    p.set_defaults(
+        func=lambda args: (_out(__import__("papersift.query").query.QUERY_HELP), EXIT_OK)[1]
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `papersift` script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.library is None:
+        args.library = default_library()
+    args.library = Path(args.library).expanduser()
+    func = getattr(args, "func", cmd_tui)
+    try:
+        return func(args)
+    except PapersiftError as exc:
+        _err(f"papersift: error: {clean(str(exc))}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("papersift: interrupted; the library is as it was after the last completed step")
+        return 130
+    except BrokenPipeError:
+        # `papersift list | head`: the reader went away; not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK

@@ -1,0 +1,347 @@
+"""Import: files → records → dedupe against the library → one atomic corpus write.
+
+A file that fails to read imports nothing (its error names file and line); the other
+files still import. Re-importing a file changes nothing: its records match the papers
+they created, and merging a record into the paper it came from is a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from papersift.models import (
+    STATUSES,
+    Paper,
+    PapersiftError,
+    PossibleDuplicate,
+    Record,
+    SharedView,
+    Source,
+    Triage,
+)
+from papersift.normalize import normalize_arxiv, normalize_doi, paper_id
+from papersift.readers import ReadResult, read_path
+from papersift.store import Library
+
+#: progress(stage, done, total): stage is "read", "dedupe" or "write".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What importing one file did."""
+
+    file: str
+    format: str = ""
+    read: int = 0
+    new: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    possible: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def _is_truncated(text: str) -> bool:
+    return text.rstrip().endswith(("…", "..."))
+
+
+def _better_abstract(a: str, b: str) -> str:
+    """The richer abstract: a complete one over a truncated one, else the longer."""
+    if not a or not b:
+        return a or b
+    if _is_truncated(a) != _is_truncated(b):
+        return b if _is_truncated(a) else a
+    return b if len(b) > len(a) else a
+
+
+def _better_title(a: str, b: str) -> str:
+    # An all-capitals title is a shouted variant; prefer the one in normal case.
+    if a.isupper() and not b.isupper():
+        return b
+    return a
+
+
+def merge_paper_fields(paper: Paper, other: Paper | Record) -> Paper:
+    """`paper` enriched with what `other` adds; equal to `paper` when it adds nothing.
+
+    The id, the time it was added and the order of sources of `paper` are kept.
+    """
+    other_sources = other.sources if isinstance(other, Paper) else (other.source,)
+    sources = tuple(dict.fromkeys((*paper.sources, *other_sources)))
+    return replace(
+        paper,
+        title=_better_title(paper.title, other.title),
+        abstract=_better_abstract(paper.abstract, other.abstract),
+        authors=paper.authors if len(paper.authors) >= len(other.authors) else other.authors,
+        year=paper.year if paper.year is not None else other.year,
+        venue=paper.venue or other.venue,
+        doi=paper.doi or other.doi,
+        arxiv=paper.arxiv or other.arxiv,
+        url=paper.url or other.url,
+        bibtex=paper.bibtex or other.bibtex,
+        sources=sources,
+    )
+
+
+def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
+    return Paper(
+        id=pid,
+        title=record.title,
+        abstract=record.abstract,
+        authors=record.authors,
+        year=record.year,
+        venue=record.venue,
+        doi=normalize_doi(record.doi) if record.doi else "",
+        arxiv=normalize_arxiv(record.arxiv) if record.arxiv else "",
+        url=record.url,
+        bibtex=record.bibtex,
+        sources=(record.source,),
+        added=added,
+    )
+
+
+def _new_id(record: Record, taken: set[str]) -> str:
+    """The record's stable id; a deterministic variant when that id is already taken
+    by a different paper (two distinct papers titled "Introduction")."""
+    base = paper_id(record.title, record.doi, record.arxiv)
+    pid, n = base, 1
+    while pid in taken:
+        n += 1
+        pid = paper_id(f"{record.title}\x00{n}", "", "")
+    return pid
+
+
+def _apply_record_triage(current: Triage, record: Record) -> Triage:
+    """Triage carried by a record, folded into the user's own without overriding it.
+
+    Tags are unioned. Someone else's note, star and status (a shared list) are kept
+    as a `SharedView` beside the user's state. A papersift export of the user's own
+    (no `shared_by`) restores note/star/status where the user has none.
+    """
+    theirs = record.triage
+    if theirs is None:
+        return current
+    tags = tuple(dict.fromkeys((*current.tags, *theirs.tags)))
+    if record.shared_by:
+        view = SharedView(
+            by=record.shared_by,
+            note=theirs.note,
+            starred=theirs.starred,
+            status=theirs.status if theirs.status in STATUSES else "",
+            tags=theirs.tags,
+            at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(theirs.changed))
+            if theirs.changed
+            else "",
+        )
+        others = {s.by: s for s in current.shared}
+        others[view.by] = view
+        return replace(current, tags=tags, shared=tuple(others[k] for k in sorted(others)))
+    return replace(
+        current,
+        tags=tags,
+        starred=current.starred or theirs.starred,
+        status=current.status if current.status != "inbox" else theirs.status,
+        note=current.note or theirs.note,
+    )
+
+
+def read_files(
+    paths: Sequence[Path], progress: Progress | None = None
+) -> tuple[list[ReadResult], list[FileReport]]:
+    """Read every file; a file that fails gets a report with its error and no records."""
+    results: list[ReadResult] = []
+    reports: list[FileReport] = []
+    for n, path in enumerate(paths, start=1):
+        report = FileReport(file=str(path))
+        try:
+            result = read_path(Path(path))
+        except PapersiftError as exc:
+            report.error = str(exc)
+        else:
+            report.format = result.format
+            report.read = len(result.records)
+            report.warnings = list(result.warnings)
+            results.append(result)
+        reports.append(report)
+        if progress:
+            progress("read", n, len(paths))
+    return results, reports
+
+
+def import_files(
+    library: Library, paths: Sequence[Path], progress: Progress | None = None
+) -> list[FileReport]:
+    """Import files into the library: one report per file, in the order given."""
+    results, reports = read_files(paths, progress)
+    if results:
+        import_results(library, results, [r for r in reports if r.ok], progress)
+    return reports
+
+
+def import_results(
+    library: Library,
+    results: Sequence[ReadResult],
+    reports: Sequence[FileReport],
+    progress: Progress | None = None,
+) -> None:
+    """Dedupe the records of already-read files against the library and store them."""
+    from papersift.dedupe import Candidate, match  # rapidfuzz import only when importing
+
+    with library.locked():
+        library.reload_corpus_if_changed()
+        stamp = library.corpus_stamp()
+        papers = dict(library.papers)
+        existing_ids = list(papers)
+        records: list[Record] = [r for res in results for r in res.records]
+        owner: list[int] = [n for n, res in enumerate(results) for _ in res.records]
+
+        candidates = [
+            Candidate(title=p.title, abstract=p.abstract, doi=p.doi, arxiv=p.arxiv, year=p.year)
+            for p in papers.values()
+        ] + [
+            Candidate(title=r.title, abstract=r.abstract, doi=r.doi, arxiv=r.arxiv, year=r.year)
+            for r in records
+        ]
+        first_new = len(existing_ids)
+
+        def dedupe_progress(done: int, total: int) -> None:
+            if progress:
+                progress("dedupe", done, total)
+
+        result = match(candidates, first_new=first_new, progress=dedupe_progress)
+
+        # Group new records: union-find over sure new-new pairs; each group joins at most
+        # one existing paper (its best sure match), so an import never silently merges
+        # two papers the library already keeps apart.
+        parent = list(range(len(records)))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        # record index -> (score, -library index): the best-scoring, then oldest, paper.
+        best_existing: dict[int, tuple[float, int]] = {}
+        for m in result.sure:
+            i, j = m.i, m.j
+            if i >= first_new and j >= first_new:
+                parent[find(i - first_new)] = find(j - first_new)
+            else:
+                old, new = (i, j) if i < first_new else (j, i)
+                rec = new - first_new
+                score = (m.score, -old)
+                if rec not in best_existing or score > best_existing[rec]:
+                    best_existing[rec] = score
+        # Records that name a library paper by id (shared lists) belong to it for sure.
+        given: dict[int, str] = {}
+        for rec, record in enumerate(records):
+            if record.given_id:
+                cid = library.canonical_id(record.given_id)
+                if cid in papers:
+                    given[rec] = cid
+
+        group_target: dict[int, str] = {}
+        for rec in range(len(records)):
+            root = find(rec)
+            if rec in given:
+                group_target.setdefault(root, given[rec])
+        for rec, (_, neg_old) in sorted(best_existing.items()):
+            group_target.setdefault(find(rec), existing_ids[-neg_old])
+
+        now = time.time()
+        taken = set(papers) | set(library.aliases)
+        record_paper: list[str] = [""] * len(records)
+        for rec, record in enumerate(records):
+            root = find(rec)
+            report = reports[owner[rec]]
+            target = group_target.get(root)
+            if target is None:
+                pid = _new_id(record, taken)
+                taken.add(pid)
+                papers[pid] = _paper_from_record(record, pid, now + rec * 1e-6)
+                group_target[root] = pid
+                report.new += 1
+            else:
+                merged = merge_paper_fields(papers[target], record)
+                if merged == papers[target]:
+                    report.unchanged += 1
+                else:
+                    papers[target] = merged
+                    report.merged += 1
+                pid = target
+            record_paper[rec] = pid
+
+        # Possible duplicates, named by paper id; pairs already decided are dropped.
+        index_to_id = existing_ids + record_paper
+        possible = {pd.pair: pd for pd in library.possible}
+        for m in result.possible:
+            a, b = index_to_id[m.i], index_to_id[m.j]
+            if a == b or library.decision(a, b) is not None:
+                continue
+            pair = frozenset((a, b))
+            if pair not in possible:
+                possible[pair] = PossibleDuplicate(
+                    a=min(a, b), b=max(a, b), score=m.score, reason=m.reason
+                )
+                for idx in (m.i, m.j):
+                    if idx >= first_new:
+                        reports[owner[idx - first_new]].possible += 1
+                        break
+
+        if progress:
+            progress("write", 0, 1)
+        changed = papers != library.papers or set(possible) != {pd.pair for pd in library.possible}
+        if changed:
+            library.write_corpus(papers, possible.values(), library.aliases, expected_stamp=stamp)
+
+        # Triage carried by the records (shared lists, papersift's own BibTeX exports).
+        triage_updates: dict[str, Triage] = {}
+        for rec, record in enumerate(records):
+            if record.triage is None:
+                continue
+            pid = record_paper[rec]
+            current = triage_updates.get(pid) or library.triage_of(pid)
+            updated = _apply_record_triage(current, record)
+            if updated != current:
+                triage_updates[pid] = updated
+        if triage_updates:
+            library._persist_triage(triage_updates)
+        if progress:
+            progress("write", 1, 1)
+
+
+def import_sample_corpus(library: Library, progress: Progress | None = None) -> list[FileReport]:
+    """Fill a library with the bundled sample corpus (a new user's first run)."""
+    from papersift.paths import sample_corpus_files
+
+    return import_files(library, sample_corpus_files(), progress)
+
+
+def sources_of(library: Library) -> dict[str, int]:
+    """Every source file name with the number of papers that came from it."""
+    counts: dict[str, int] = {}
+    for paper in library.papers.values():
+        for name in {s.file for s in paper.sources}:
+            counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+__all__ = [
+    "FileReport",
+    "Source",
+    "import_files",
+    "import_results",
+    "import_sample_corpus",
+    "merge_paper_fields",
+    "read_files",
+    "sources_of",
+]
