@@ -1,0 +1,165 @@
+"""The scraped-listing reader on the real corpus and on the ways such files go wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from papersift.models import PapersiftError
+from papersift.readers import detect_format, parse_text, read_path
+from papersift.readers.listing import parse
+
+from .conftest import SAMPLE_LISTINGS
+
+EXPECTED_COUNTS = {
+    "daily-papers-aug-20-multilingual-llms.txt": 32,
+    "daily-papers-mar-11-controllable-generation.txt": 48,
+    "daily-papers-mar-13-llm-alignment.txt": 58,
+    "daily-papers-mar-14-preference-optimization.txt": 50,
+    "trending-papers-cross-lingual-nlp.txt": 189,
+}
+
+ABSTRACT = (
+    "We study how large language models can be aligned with human preferences using "
+    "a new method that is simple, fast and effective across many benchmarks. "
+) * 3
+
+
+def test_corpus_parses_to_377_records_with_titles_and_abstracts():
+    total = 0
+    for path in SAMPLE_LISTINGS:
+        result = read_path(path)
+        assert result.format == "listing"
+        assert result.warnings == []
+        assert len(result.records) == EXPECTED_COUNTS[path.name], path.name
+        for i, record in enumerate(result.records):
+            assert record.source.file == path.name
+            assert record.source.index == i
+            assert record.title and len(record.title) < 200
+            assert len(record.abstract) > 400
+            assert not record.title.startswith("Subscribe")
+        total += len(result.records)
+    assert total == 377
+
+
+def test_glued_subscribe_and_first_titles_are_exact():
+    trending = read_path(Path(SAMPLE_LISTINGS[-1]))
+    assert trending.records[0].title == (
+        "Learning Trajectory-Word Alignments for Video-Language Tasks"
+    )
+    alignment = read_path(next(p for p in SAMPLE_LISTINGS if "mar-13" in p.name))
+    assert alignment.records[0].title == "Aligning Large Language Models with Human: A Survey"
+    assert alignment.records[0].line == 11  # 1-based line of the title in the file
+
+
+def test_abstract_is_kept_whole():
+    path = next(p for p in SAMPLE_LISTINGS if "mar-13" in p.name)
+    raw_lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line]
+    record = read_path(path).records[0]
+    assert record.abstract in raw_lines
+
+
+def test_crlf_bom_and_trailing_whitespace(tmp_path: Path):
+    text = "new\r\n\r\nDaily Papers  \r\nMar 13\r\nA Title  \r\n" + ABSTRACT + "  \r\n"
+    path = tmp_path / "page.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    result = read_path(path)
+    assert [(r.title, r.abstract) for r in result.records] == [("A Title", ABSTRACT.strip())]
+
+
+def test_dangling_title_is_kept_with_a_warning():
+    text = f"First Paper\n{ABSTRACT}\nOrphan Title\nThird Paper\n{ABSTRACT}\nLast Title\n"
+    result = parse(text, "page.txt")
+    assert [r.title for r in result.records] == [
+        "First Paper",
+        "Orphan Title",
+        "Third Paper",
+        "Last Title",
+    ]
+    assert [r.abstract == "" for r in result.records] == [False, True, False, True]
+    assert result.warnings == [
+        "page.txt:3: title without an abstract: kept",
+        "page.txt:6: title without an abstract: kept",
+    ]
+
+
+def test_paragraph_without_title_is_reported():
+    result = parse(f"{ABSTRACT}\nA Title\n{ABSTRACT}\n", "p.txt")
+    assert [r.title for r in result.records] == ["A Title"]
+    assert result.warnings[0].startswith("p.txt:1:")
+
+
+def test_noise_only_file_is_an_error(tmp_path: Path):
+    path = tmp_path / "empty-page.txt"
+    path.write_text("new\nSubscribe\nMar 13\n")
+    with pytest.raises(PapersiftError, match="empty-page.txt: no papers found"):
+        read_path(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01binary\x00", "binary"),
+        ("Caf\u00e9 title\n".encode("latin-1") + ABSTRACT.encode(), r"x.txt:1: not valid UTF-8"),
+    ],
+)
+def test_bad_files_name_the_file(tmp_path: Path, data: bytes, message: str):
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    with pytest.raises(PapersiftError, match=message):
+        read_path(path)
+
+
+def test_huge_single_line_is_refused(tmp_path: Path):
+    path = tmp_path / "huge.txt"
+    path.write_text("x" * 200_001)
+    with pytest.raises(PapersiftError, match="huge.txt:1:"):
+        read_path(path)
+
+
+def test_missing_file_and_directory(tmp_path: Path):
+    with pytest.raises(PapersiftError, match="no such file"):
+        read_path(tmp_path / "nope.txt")
+    with pytest.raises(PapersiftError, match="is a directory"):
+        read_path(tmp_path)
+
+
+def test_format_detection_is_by_content():
+    assert detect_format('{"format": "papersift-reading-list"}', "list.txt") == "reading-list"
+    assert detect_format("% comment\n@article{key,\n title={T}}", "refs.txt") == "bibtex"
+    assert detect_format("A Title\nAn abstract.", "papers.bib.txt") == "listing"
+
+
+_title = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=80,
+    )
+    .map(str.strip)
+    .filter(lambda t: t and len(t.split()) < 12 and not t.endswith("."))
+)
+_abstract = st.lists(
+    st.text(alphabet=st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=12),
+    min_size=40,
+    max_size=80,
+).map(lambda words: " ".join(words) + ".")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_title, _abstract), min_size=1, max_size=8), st.booleans())
+def test_round_trip_of_generated_listings(pairs, blank_lines):
+    from papersift.readers.listing import _is_noise
+
+    pairs = [(t, a) for t, a in pairs if not _is_noise(t) and not t.startswith("Subscribe")]
+    if not pairs:
+        return
+    sep = "\n\n" if blank_lines else "\n"
+    text = "new" + sep + "Subscribe" + sep + sep.join(f"{t}{sep}{a}" for t, a in pairs)
+    result = parse_text(text, "gen.txt")
+    assert [(r.title, r.abstract) for r in result.records] == pairs
+    assert result.warnings == []

@@ -1,0 +1,228 @@
+"""The TinyDB-backed library: round trips, atomic writes, damaged files, two processes."""
+
+from __future__ import annotations
+
+import errno
+import multiprocessing
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from papersift import actions
+from papersift.models import Paper, PapersiftError, Source, Triage
+from papersift.store import Library
+
+
+def _papers(n: int) -> dict[str, Paper]:
+    return {
+        f"p{i:04d}": Paper(
+            id=f"p{i:04d}",
+            title=f"Paper {i}",
+            abstract="text " * 20,
+            sources=(Source("f.txt", i),),
+            added=float(i),
+        )
+        for i in range(n)
+    }
+
+
+def _filled(path: Path, n: int = 20) -> Library:
+    library = Library(path)
+    with library.locked():
+        library.write_corpus(_papers(n), [], {})
+    return library
+
+
+def test_corpus_and_triage_round_trip(library_path: Path):
+    library = _filled(library_path)
+    actions.set_starred(library, ["p0001"], True)
+    actions.add_tags(library, ["p0001", "p0002"], ["rlhf", "survey"])
+    actions.set_note(library, "p0002", "line one\nline two")
+    actions.set_status(library, ["p0003"], "to-read")
+
+    again = Library(library_path)
+    assert list(again.papers) == list(library.papers)
+    assert again.papers["p0005"] == library.papers["p0005"]
+    assert again.triage_of("p0001").starred
+    assert again.triage_of("p0002").tags == ("rlhf", "survey")
+    assert again.triage_of("p0002").note == "line one\nline two"
+    assert again.triage_of("p0003").status == "to-read"
+    assert again.triage_of("p0004") == Triage()
+
+
+def test_a_star_does_not_rewrite_the_corpus(library_path: Path):
+    library = _filled(library_path)
+    corpus = library_path / "corpus.json"
+    before = (corpus.stat().st_ino, corpus.stat().st_mtime_ns)
+    actions.set_starred(library, ["p0001"], True)
+    assert (corpus.stat().st_ino, corpus.stat().st_mtime_ns) == before
+
+
+def test_damaged_file_is_reported_and_left_alone(library_path: Path):
+    _filled(library_path)
+    triage = library_path / "triage.json"
+    triage.write_bytes(b'{"triage": {"p0001": {"starred": tr')
+    damaged = triage.read_bytes()
+    with pytest.raises(PapersiftError, match=r"triage\.json: the library file is damaged"):
+        Library(library_path)
+    assert triage.read_bytes() == damaged
+
+
+def test_newer_format_version_is_refused(library_path: Path):
+    _filled(library_path)
+    corpus = library_path / "corpus.json"
+    data = orjson.loads(corpus.read_bytes())
+    data["meta"]["library"]["version"] = 99
+    corpus.write_bytes(orjson.dumps(data))
+    with pytest.raises(PapersiftError, match="newer papersift"):
+        Library(library_path)
+
+
+def test_failed_write_keeps_the_previous_state(library_path: Path, monkeypatch):
+    library = _filled(library_path)
+    actions.set_starred(library, ["p0001"], True)
+    before = (library_path / "triage.json").read_bytes()
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(PapersiftError, match="disk is full"):
+        actions.set_note(library, "p0001", "this cannot be written")
+    monkeypatch.undo()
+    assert (library_path / "triage.json").read_bytes() == before
+    assert not [p for p in library_path.iterdir() if p.name.endswith(".tmp")]
+    # The in-memory state did not run ahead of the disk either.
+    assert library.triage_of("p0001").note == ""
+    assert Library(library_path).triage_of("p0001").starred
+
+
+def test_stale_process_does_not_lose_another_process_update(library_path: Path):
+    first = _filled(library_path)
+    second = Library(library_path)
+    actions.set_starred(second, ["p0001"], True)
+    actions.add_tags(first, ["p0001"], ["later"])  # `first` never saw the star
+    final = Library(library_path).triage_of("p0001")
+    assert final.starred and final.tags == ("later",)
+
+
+def _star_many(path: str, ids: list[str]) -> None:
+    library = Library(Path(path))
+    for pid in ids:
+        actions.set_starred(library, [pid], True)
+
+
+def test_two_processes_writing_at_once_lose_nothing(library_path: Path):
+    _filled(library_path, 80)
+    ids = sorted(_papers(80))
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_star_many, args=(str(library_path), ids[k::2])) for k in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    final = Library(library_path)
+    assert [pid for pid in ids if final.triage_of(pid).starred] == ids
+
+
+def test_refresh_picks_up_another_process_changes(library_path: Path):
+    viewer = _filled(library_path)
+    assert viewer.refresh_if_changed() is False
+    actions.set_status(Library(library_path), ["p0002"], "read")
+    assert viewer.refresh_if_changed() is True
+    assert viewer.triage_of("p0002").status == "read"
+
+
+def test_readonly_library_refuses_writes(library_path: Path):
+    _filled(library_path)
+    library = Library(library_path, readonly=True)
+    with pytest.raises(PapersiftError, match="read-only"):
+        actions.set_starred(library, ["p0001"], True)
+
+
+def test_backups_rotate(library_path: Path, monkeypatch):
+    from papersift import store
+
+    monkeypatch.setattr(store, "BACKUP_INTERVAL", 0.0)
+    library = _filled(library_path)
+    for i in range(store.BACKUP_GENERATIONS + 4):
+        actions.set_note(library, "p0001", f"note {i}")
+        library._last_backup = 0.0
+    generations = store.backups(library_path)
+    assert 1 <= len(generations) <= store.BACKUP_GENERATIONS
+    assert all(orjson.loads(p.read_bytes()) for p in generations)
+
+
+def test_file_modes_survive_atomic_writes(library_path: Path):
+    library = _filled(library_path)
+    triage = library_path / "triage.json"
+    actions.set_starred(library, ["p0001"], True)
+    triage.chmod(0o640)
+    actions.set_starred(library, ["p0002"], True)
+    assert triage.stat().st_mode & 0o777 == 0o640
+
+
+def test_undo_restores_every_kind_of_change(library_path: Path):
+    library = _filled(library_path)
+    changes = [
+        actions.set_starred(library, ["p0001", "p0002"], True),
+        actions.add_tags(library, ["p0001"], ["a", "b"]),
+        actions.set_note(library, "p0001", "note"),
+        actions.set_status(library, ["p0002"], "discarded"),
+        actions.rename_tag(library, "a", "b"),
+    ]
+    assert library.triage_of("p0001").tags == ("b",)
+    for change in reversed(changes):
+        actions.undo(library, change)
+    reloaded = Library(library_path)
+    for pid in ("p0001", "p0002"):
+        t = reloaded.triage_of(pid)
+        assert (t.starred, t.tags, t.note, t.status) == (False, (), "", "inbox")
+
+
+def test_merge_and_its_undo(library_path: Path):
+    library = _filled(library_path)
+    actions.add_tags(library, ["p0002"], ["x"])
+    change = actions.merge_papers(library, "p0001", "p0002")
+    assert "p0002" not in library.papers
+    assert library.canonical_id("p0002") == "p0001"
+    assert library.papers["p0001"].sources == (Source("f.txt", 1), Source("f.txt", 2))
+    assert library.triage_of("p0001").tags == ("x",)
+    assert library.decision("p0001", "p0002") == "merge"
+    assert actions.resolve_ids(library, ["p0002"]) == ["p0001"]
+    actions.undo(library, change)
+    reloaded = Library(library_path)
+    assert "p0002" in reloaded.papers and reloaded.papers["p0001"].sources == (Source("f.txt", 1),)
+    assert reloaded.decision("p0001", "p0002") is None
+
+
+def test_resolve_ids_unknown_and_prefixes(library_path: Path):
+    library = _filled(library_path)
+    assert actions.resolve_ids(library, ["p0012"]) == ["p0012"]
+    with pytest.raises(PapersiftError, match="ambiguous"):
+        actions.resolve_ids(library, ["p00"])
+    with pytest.raises(PapersiftError, match="unknown paper id 'zz'.*nothing was changed"):
+        actions.resolve_ids(library, ["p0001", "zz"])
+
+
+@pytest.mark.parametrize(
+    ("new", "existing", "expected"),
+    [
+        ("RLHF", ["rlhf"], "rlhf"),
+        ("wrong age", ["Wrong age"], "Wrong age"),
+        ("aligment", ["alignment", "survey"], "alignment"),
+        ("survey", ["survey"], None),
+        ("vision", ["alignment", "survey"], None),
+    ],
+)
+def test_similar_tag(new, existing, expected):
+    assert actions.similar_tag(new, existing) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "a,b", "x" * 65, "bad\x1b[31m"])
+def test_bad_tags_are_refused(bad):
+    with pytest.raises(PapersiftError):
+        actions.clean_tag(bad)
