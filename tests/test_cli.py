@@ -1,0 +1,173 @@
+"""The `papersift` command end to end, in subprocesses, on a temporary library."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import SAMPLE_LISTINGS
+
+
+def run(
+    *args: str, library: Path, check: bool = True, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "papersift", "--library", str(library), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=input,
+        timeout=120,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def imported(library_path: Path) -> Path:
+    run("import", *map(str, SAMPLE_LISTINGS), library=library_path)
+    return library_path
+
+
+def papers(library: Path, *args: str) -> list[dict]:
+    return json.loads(run("list", "--json", *args, library=library).stdout)
+
+
+def test_version_and_help(library_path: Path):
+    assert run("--version", library=library_path).stdout.startswith("papersift ")
+    for sub in (
+        "import",
+        "list",
+        "star",
+        "tag",
+        "note",
+        "status",
+        "dedupe",
+        "export",
+        "share",
+        "doctor",
+    ):
+        out = run(sub, "--help", library=library_path).stdout
+        assert "usage: papersift" in out
+
+
+def test_import_reports_per_file_and_reimport_changes_nothing(library_path: Path):
+    first = run("import", *map(str, SAMPLE_LISTINGS), library=library_path)
+    assert "read 32 (listing), new 32, merged 0" in first.stdout
+    assert "library: 318 papers" in first.stdout
+    again = run("import", *map(str, SAMPLE_LISTINGS), library=library_path)
+    assert "read 189 (listing), new 0, merged 0, unchanged 189" in again.stdout
+    assert len(papers(library_path)) == 318
+
+
+def test_failed_file_exits_non_zero_and_names_file_and_line(library_path, tmp_path):
+    bad = tmp_path / "refs.txt"
+    bad.write_bytes(b"Good title\n\xe9t\xe9 abstract\n")
+    proc = run("import", str(bad), str(SAMPLE_LISTINGS[0]), library=library_path, check=False)
+    assert proc.returncode == 1
+    assert f"{bad.name}:2: not valid UTF-8" in proc.stderr
+    assert "FAILED, nothing imported" in proc.stdout
+    assert len(papers(library_path)) == 32
+
+
+def test_list_json_has_the_documented_fields(imported: Path):
+    rows = papers(imported)
+    assert len(rows) == 318
+    assert {
+        "id",
+        "title",
+        "abstract",
+        "authors",
+        "year",
+        "starred",
+        "tags",
+        "note",
+        "status",
+        "sources",
+    } <= set(rows[0])
+    assert sum(len(r["sources"]) for r in rows) == 377
+
+
+def test_triage_commands_and_unknown_ids(imported: Path):
+    rows = papers(imported)
+    a, b = rows[0]["id"], rows[1]["id"]
+    run("star", a, b[:8], library=imported)
+    run("tag", a, "--add", "rlhf, survey", library=imported)
+    run("tag", b, "--add", "RLHF", library=imported)
+    run("note", a, "--set", "read the method section", library=imported)
+    run("status", a, b, "to-read", library=imported)
+    by_id = {r["id"]: r for r in papers(imported)}
+    assert by_id[a]["starred"] and by_id[b]["starred"]
+    assert by_id[a]["tags"] == ["rlhf", "survey"]
+    assert by_id[a]["note"] == "read the method section"
+    assert by_id[a]["status"] == by_id[b]["status"] == "to-read"
+    run("unstar", b, library=imported)
+    assert not {r["id"]: r for r in papers(imported)}[b]["starred"]
+
+    before = (imported / "triage.json").read_bytes()
+    for args in (("star", a, "nope"), ("status", a, "someday"), ("tag", "zzz", "--add", "x")):
+        proc = run(*args, library=imported, check=False)
+        assert proc.returncode == 1, args
+        assert "papersift: error:" in proc.stderr
+    assert (imported / "triage.json").read_bytes() == before
+
+
+def test_note_edit_uses_the_editor(imported: Path, tmp_path: Path):
+    pid = papers(imported)[0]["id"]
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nprintf 'written in the editor' > \"$1\"\n")
+    editor.chmod(0o755)
+    run("note", pid, "--edit", library=imported, env={"EDITOR": str(editor)})
+    assert run("note", pid, library=imported).stdout.strip() == "written in the editor"
+
+
+def test_query_option_selects_papers(imported: Path):
+    run("star", "--query", '"preference optimization"', library=imported)
+    starred = papers(imported, "--starred")
+    assert starred and all(
+        "preference optimization" in (r["title"] + r["abstract"]).lower() for r in starred
+    )
+
+
+def test_hostile_text_is_printed_inert(library_path: Path, tmp_path: Path):
+    page = tmp_path / "evil.txt"
+    abstract = "An abstract \x1b]0;pwned\x07 with escapes. " * 12
+    page.write_text(f"\x1b[31mRed[bold] title[/bold]\n{abstract}\n", encoding="utf-8")
+    run("import", str(page), library=library_path)
+    table = run("list", library=library_path).stdout
+    shown = run("show", papers(library_path)[0]["id"], library=library_path).stdout
+    for out in (table, shown):
+        assert "\x1b" not in out and "\x07" not in out
+        assert "␛[31mRed[bold] title[/bold]" in out
+
+
+def test_dedupe_lists_and_records_decisions(imported: Path):
+    proc = run("dedupe", "--json", library=imported)
+    pairs = json.loads(proc.stdout)
+    assert isinstance(pairs, list)
+    rows = papers(imported)
+    a, b = rows[0]["id"], rows[1]["id"]
+    run("dedupe", "--keep-apart", a, b, library=imported)
+    run("dedupe", "--merge", a, b, library=imported)
+    assert len(papers(imported)) == 317
+    merged = {r["id"]: r for r in papers(imported)}[a]
+    assert len(merged["sources"]) == len(rows[0]["sources"]) + len(rows[1]["sources"])
+
+
+def test_doctor_and_locate(imported: Path):
+    assert "ok: 318 papers" in run("doctor", library=imported).stdout
+    assert str(imported) in run("locate", library=imported).stdout
+    (imported / "corpus.json").write_text("{ not json")
+    proc = run("doctor", library=imported, check=False)
+    assert proc.returncode == 1 and "corpus.json: damaged JSON" in proc.stdout
+
+
+def test_tui_refuses_without_a_terminal(library_path: Path):
+    proc = run(library=library_path, check=False)
+    assert proc.returncode == 1 and "needs a terminal" in proc.stderr
