@@ -197,6 +197,7 @@ class Library:
         self._triage: dict[str, Triage] = {}
         self.decisions: dict[str, Decision] = {}
         self._last_backup = 0.0
+        self._swept = False
         self.reload()
 
     # ------------------------------------------------------------------ loading
@@ -345,6 +346,9 @@ class Library:
                     f"{self.path}: cannot lock the library: {describe_os_error(exc)}"
                 ) from exc
             try:
+                if not self._swept:
+                    self._swept = True
+                    remove_orphaned_temp_files(self.path)
                 yield
             finally:
                 self._file_lock.release()
@@ -507,6 +511,26 @@ class Library:
         self._triage_db.close()
 
 
+#: Temp files of the writes done under the lock (see `fsutil.atomic_write_bytes`).
+_TEMP_PATTERNS = (".corpus.json.*.tmp", ".triage.json.*.tmp", "backups/.triage-*.json.*.tmp")
+
+
+def remove_orphaned_temp_files(path: Path) -> int:
+    """Delete temp files left by writers that were killed mid-write; call holding the lock.
+
+    Every write of these files happens under the library lock, so a temp file seen
+    while holding it belongs to a dead process. Without this, each crash during an
+    import would leave a corpus-sized file behind for good.
+    """
+    removed = 0
+    for pattern in _TEMP_PATTERNS:
+        for tmp in Path(path).glob(pattern):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+    return removed
+
+
 def backups(path: Path) -> list[Path]:
     """The triage backups of a library, newest first."""
     return sorted((Path(path) / "backups").glob("triage-*.json"), reverse=True)
@@ -519,6 +543,7 @@ def restore_backup(library: Path, backup: Path) -> None:
     lock = FileLock(library / ".lock", timeout=LOCK_TIMEOUT)
     try:
         with lock:
+            remove_orphaned_temp_files(library)
             if current.exists():
                 shutil.copy2(current, library / "triage.json.before-restore")
             atomic_write_bytes(current, Path(backup).read_bytes())
