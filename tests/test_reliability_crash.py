@@ -1,0 +1,314 @@
+"""Crash safety: SIGKILL a process that keeps writing triage changes, hundreds of times.
+
+The child opens the library once (as the TUI does) and applies a deterministic stream of
+actions, sending an ack after each `actions.*` call returns. The parent reads acks, kills
+the child at a random moment, reopens the library and checks that it loads and holds every
+acknowledged change (plus, at most, the one change that was in flight when it died).
+
+Two children are used: a forked one (fast, so a few hundred kills fit in seconds) and a
+real `python` subprocess that prints its acks on stdout, killed a few dozen times.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import orjson
+import pytest
+
+from papersift import actions, doctor, store
+from papersift.models import Paper, Source, Triage
+from papersift.store import Library
+
+N_PAPERS = 24
+IDS = [f"p{i:03d}" for i in range(N_PAPERS)]
+STATUSES = ("inbox", "to-read", "reading", "read", "discarded")
+#: Kills in the fast (forked) loop and in the subprocess loop; the slow variant multiplies.
+FAST_KILLS = int(os.environ.get("PAPERSIFT_CRASH_KILLS", "300"))
+SUBPROCESS_KILLS = 25
+
+
+@dataclass(frozen=True)
+class State:
+    """The part of a paper's triage the kill test drives."""
+
+    starred: bool = False
+    status: str = "inbox"
+    tags: tuple[str, ...] = ()
+    note: str = ""
+
+
+def op(seq: int) -> tuple[str, list[str], object]:
+    """The `seq`-th change of the stream: the same in parent and child (seeded by seq)."""
+    rnd = random.Random(seq * 7919 + 17)
+    kind = rnd.choice(("star", "star", "status", "tag", "untag", "note", "note", "bulk"))
+    if kind == "bulk":
+        return kind, rnd.sample(IDS, 5), rnd.random() < 0.5
+    pid = rnd.choice(IDS)
+    if kind == "star":
+        return kind, [pid], rnd.random() < 0.5
+    if kind == "status":
+        return kind, [pid], rnd.choice(STATUSES)
+    if kind in ("tag", "untag"):
+        return kind, [pid], f"t{rnd.randrange(6)}"
+    # A long multi-line note makes the write bigger, so kills land inside it more often.
+    return kind, [pid], f"note {seq}\n" + "months of thoughts. " * rnd.randrange(1, 200)
+
+
+def apply_op(model: dict[str, State], seq: int) -> dict[str, State]:
+    """The model after change `seq`."""
+    kind, ids, value = op(seq)
+    out = dict(model)
+    for pid in ids:
+        s = out[pid]
+        if kind in ("star", "bulk"):
+            s = replace(s, starred=bool(value))
+        elif kind == "status":
+            s = replace(s, status=str(value))
+        elif kind == "tag":
+            s = replace(s, tags=tuple(dict.fromkeys((*s.tags, str(value)))))
+        elif kind == "untag":
+            s = replace(s, tags=tuple(t for t in s.tags if t != value))
+        else:
+            s = replace(s, note=str(value).rstrip())
+        out[pid] = s
+    return out
+
+
+def do_op(library: Library, seq: int) -> None:
+    """Apply change `seq` through the same actions the TUI's keys call."""
+    kind, ids, value = op(seq)
+    if kind in ("star", "bulk"):
+        actions.set_starred(library, ids, bool(value))
+    elif kind == "status":
+        actions.set_status(library, ids, str(value))
+    elif kind == "tag":
+        actions.add_tags(library, ids, [str(value)])
+    elif kind == "untag":
+        actions.remove_tags(library, ids, [str(value)])
+    else:
+        actions.set_note(library, ids[0], str(value))
+
+
+def disk_state(path: Path) -> dict[str, State]:
+    """What a fresh process sees: the library must load, whatever moment the kill hit."""
+    library = Library(path, readonly=True)
+    out = {}
+    for pid in IDS:
+        t: Triage = library.triage_of(pid)
+        out[pid] = State(t.starred, t.status, t.tags, t.note)
+    library.close()
+    return out
+
+
+def make_library(path: Path) -> None:
+    papers = {
+        pid: Paper(id=pid, title=f"Paper {pid}", sources=(Source("f.txt", i),), added=float(i))
+        for i, pid in enumerate(IDS)
+    }
+    library = Library(path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    library.close()
+
+
+def forked_writer(path: str, first_seq: int, backup_every_write: bool, conn) -> None:
+    """Child: open the library once, then apply changes first_seq, first_seq+1, … forever."""
+    if backup_every_write:
+        # Backups on every write, so kills also land in the middle of a backup.
+        store.BACKUP_INTERVAL = 0.0
+    library = Library(Path(path))
+    seq = first_seq
+    while True:
+        do_op(library, seq)
+        if backup_every_write:
+            library._last_backup = 0.0
+        # A pipe write that returned is in the kernel: it survives the SIGKILL.
+        conn.send_bytes(b"%d" % seq)
+        seq += 1
+
+
+def check_after_kill(
+    path: Path, model: dict[str, State], last_acked: int
+) -> tuple[dict[str, State], str]:
+    """Compare the reopened library with the model; return (new model, outcome)."""
+    on_disk = disk_state(path)
+    if on_disk == model:
+        return model, "acked"
+    in_flight = apply_op(model, last_acked + 1)
+    if on_disk == in_flight:
+        # The change in flight reached the disk before the ack: allowed, and not lost.
+        return in_flight, "in-flight-persisted"
+    lost = {pid: (model[pid], on_disk[pid]) for pid in IDS if model[pid] != on_disk[pid]}
+    raise AssertionError(f"after ack {last_acked}: expected/actual differ: {lost}")
+
+
+def run_forked_kills(path: Path, kills: int, seed: int) -> dict[str, int]:
+    """The fast loop; returns counts of outcomes for the report."""
+    rnd = random.Random(seed)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["papersift.actions", "papersift.store", __name__])
+    model = {pid: State() for pid in IDS}
+    seq = 0
+    stats = {"kills": 0, "acked_changes": 0, "acked": 0, "in-flight-persisted": 0}
+    for round_no in range(kills):
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=forked_writer, args=(str(path), seq, round_no % 3 == 0, writer), daemon=True
+        )
+        proc.start()
+        writer.close()
+        last_acked = seq - 1
+        # Kill after 0-12 acks plus a random delay: sometimes while the library is still
+        # opening, mostly somewhere inside a write (temp file, fsync, rename, backup).
+        wanted = rnd.randrange(0, 13)
+        while last_acked - seq + 1 < wanted and reader.poll(5):
+            last_acked = int(reader.recv_bytes())
+            model = apply_op(model, last_acked)
+        time.sleep(rnd.random() * 0.004)
+        proc.kill()
+        proc.join(10)
+        assert proc.exitcode == -signal.SIGKILL, f"writer died on its own: {proc.exitcode}"
+        # Acks sent before the kill are still in the pipe: they count.
+        while reader.poll(0):
+            try:
+                last_acked = int(reader.recv_bytes())
+            except EOFError:
+                break
+            model = apply_op(model, last_acked)
+        reader.close()
+        stats["acked_changes"] += last_acked - seq + 1
+        model, outcome = check_after_kill(path, model, last_acked)
+        stats[outcome] += 1
+        stats["kills"] += 1
+        seq = last_acked + 2  # skip the in-flight change: the model now matches the disk
+    return stats
+
+
+def assert_backups_sound(path: Path) -> None:
+    """Every backup generation parses and the rotation keeps at most BACKUP_GENERATIONS."""
+    generations = store.backups(path)
+    assert 1 <= len(generations) <= store.BACKUP_GENERATIONS
+    for backup in generations:
+        data = orjson.loads(backup.read_bytes())
+        assert isinstance(data.get("triage"), dict)
+
+
+def test_sigkill_while_writing_never_loses_an_acknowledged_change(tmp_path: Path):
+    path = tmp_path / "library"
+    make_library(path)
+    stats = run_forked_kills(path, FAST_KILLS, seed=20240607)
+    assert stats["kills"] == FAST_KILLS
+    # The kills must really have interrupted work, not only idle processes.
+    assert stats["acked_changes"] > FAST_KILLS
+    assert_backups_sound(path)
+    problems = [p for p in doctor.check(path) if not p.startswith("note:")]
+    assert problems == []
+    # Each writer removes the temp files its killed predecessors left: only the last
+    # kill's (one triage.json temp, one backup temp at most) can still be there.
+    leftovers = [p.name for p in path.rglob("*.tmp")]
+    assert len(leftovers) <= 2, leftovers
+    stats["temp_files_left"] = len(leftovers)
+    print(f"crash-kill stats: {stats}")
+
+
+@pytest.mark.slow
+def test_sigkill_many_more_times(tmp_path: Path):
+    path = tmp_path / "library"
+    make_library(path)
+    stats = run_forked_kills(path, 2000, seed=99)
+    assert stats["kills"] == 2000
+    assert_backups_sound(path)
+    print(f"crash-kill stats (slow): {stats}")
+
+
+CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from papersift.store import Library
+import test_reliability_crash as t
+library = Library(Path({path!r}))
+seq = {first}
+while True:
+    t.do_op(library, seq)
+    print(seq, flush=True)
+    seq += 1
+"""
+
+
+def test_sigkill_of_a_python_subprocess_that_prints_acks(tmp_path: Path):
+    """The same check with a plain subprocess: acks are lines on its stdout."""
+    path = tmp_path / "library"
+    make_library(path)
+    rnd = random.Random(7)
+    model = {pid: State() for pid in IDS}
+    seq = 0
+    persisted_in_flight = 0
+    for _ in range(SUBPROCESS_KILLS):
+        code = CHILD.format(tests=str(Path(__file__).parent), path=str(path), first=seq)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        assert proc.stdout is not None
+        last_acked = seq - 1
+        wanted = rnd.randrange(1, 20)
+        for line in proc.stdout:
+            last_acked = int(line)
+            model = apply_op(model, last_acked)
+            if last_acked - seq + 1 >= wanted:
+                break
+        time.sleep(rnd.random() * 0.003)
+        proc.send_signal(signal.SIGKILL)
+        for line in proc.stdout:  # lines printed before the kill are acks too
+            last_acked = int(line)
+            model = apply_op(model, last_acked)
+        proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL, proc.returncode
+        model, outcome = check_after_kill(path, model, last_acked)
+        persisted_in_flight += outcome == "in-flight-persisted"
+        seq = last_acked + 2
+    assert disk_state(path) == model
+
+
+def test_kill_during_import_leaves_a_loadable_library(tmp_path: Path):
+    """An import killed at any point: the corpus is the old one or the new one, whole."""
+    path = tmp_path / "library"
+    make_library(path)
+    listing = tmp_path / "listing.txt"
+    listing.write_text(
+        "\n\n".join(
+            f"A study of topic number {i} in depth\n"
+            + f"We study topic {i} carefully and report what we found in many experiments."
+            for i in range(400)
+        ),
+        encoding="utf-8",
+    )
+    rnd = random.Random(3)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(8):
+        before = set(Library(path, readonly=True).papers)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "papersift", "--library", str(path), "import", str(listing)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(0.2 + rnd.random() * 0.8)
+        proc.kill()
+        proc.wait(10)
+        after = set(Library(path, readonly=True).papers)
+        assert before <= after
+        outcomes["new" if after != before else "old"] += 1
+        if after != before:
+            assert len(after - before) == 400
+            break
+    # Whatever happened, the user's triage is untouched and doctor finds nothing wrong.
+    assert [p for p in doctor.check(path) if not p.startswith("note:")] == []
