@@ -31,7 +31,10 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 def _library(args: argparse.Namespace, *, readonly: bool = False):
     from papersift.store import Library
 
-    return Library(args.library, readonly=readonly)
+    library = Library(args.library, readonly=readonly)
+    # Another process (the TUI, an import) may hold the lock: say so instead of hanging.
+    library.on_wait = lambda message: _err(f"papersift: {clean(message)}")
+    return library
 
 
 def _out(text: str = "") -> None:

@@ -42,6 +42,9 @@ FORMAT_NAME = "papersift-library"
 FORMAT_VERSION = 1
 #: How long a writer waits for another process holding the library before giving up.
 LOCK_TIMEOUT = 30.0
+#: After this many seconds of waiting for the lock the writer's `on_wait` is told once,
+#: so a user is not left staring at a silent command for up to LOCK_TIMEOUT.
+WAIT_NOTICE_AFTER = 1.0
 #: Generations of triage.json kept in backups/.
 BACKUP_GENERATIONS = 5
 #: Minimum seconds between two backups, so a burst of keystrokes is one generation.
@@ -189,6 +192,8 @@ class Library:
             raise PapersiftError(f"{self.path}: is a file, not a library directory")
         self._mem_lock = threading.RLock()
         self._file_lock = FileLock(self.path / ".lock", timeout=LOCK_TIMEOUT)
+        #: Called with a message when a write has to wait for another process's lock.
+        self.on_wait: Callable[[str], None] | None = None
         self._corpus_db = _open_db(self.path / "corpus.json", readonly)
         self._triage_db = _open_db(self.path / "triage.json", readonly)
         self.papers: dict[str, Paper] = {}
@@ -334,12 +339,23 @@ class Library:
         if self.readonly:
             raise PapersiftError(f"{self.path}: the library is open read-only")
         with self._mem_lock:
+            timeout = LOCK_TIMEOUT  # read now, not at open: tests and callers may tune it
             try:
-                self._file_lock.acquire()
+                try:
+                    self._file_lock.acquire(timeout=min(WAIT_NOTICE_AFTER, timeout))
+                except Timeout:
+                    if timeout <= WAIT_NOTICE_AFTER:
+                        raise
+                    if self.on_wait is not None:
+                        self.on_wait(
+                            f"{self.path}: waiting for another papersift process that is "
+                            f"writing this library (up to {timeout:g} s)…"
+                        )
+                    self._file_lock.acquire(timeout=timeout - WAIT_NOTICE_AFTER)
             except Timeout:
                 raise LibraryBusy(
                     f"{self.path}: another papersift process has been writing this library for "
-                    f"over {LOCK_TIMEOUT:.0f} s; try again when it has finished"
+                    f"over {timeout:g} s; try again when it has finished"
                 ) from None
             except OSError as exc:
                 raise PapersiftError(
