@@ -1,0 +1,657 @@
+"""Find records that are the same paper (issue #2): an exact pass and a fuzzy pass.
+
+Evidence, strongest first:
+
+* the same DOI or arXiv id;
+* the same title after `normalize_title` and abbreviation expansion ("LLMs" reads as
+  "large language models"), so capitals, LaTeX braces, curly quotes, dashes and
+  punctuation never split a paper;
+* a similar title (rapidfuzz ratio / token-sort ratio), or one title being the other's
+  head or tail around a colon ("GeDi" vs "GeDi: Generative Discriminator ...");
+* agreeing abstracts. Listings often cut abstracts ("...", "…", first 300 chars) and
+  re-wrap or hyphenate them ("sys-tems"), so abstracts are compared as *prefixes*: both
+  reduced to their letters and digits (which erases wrapping, hyphenation, spacing and
+  truncation marks), then scored over the shorter one's length. Fewer than
+  `MIN_OVERLAP` common characters is no evidence at all.
+
+A pair is *sure* (the importer merges it) only when two independent signals agree, or on
+an identifier; *possible* (the user decides) when one signal is strong and the other is
+missing or lukewarm; *different* otherwise. See `match_score` for the exact rules.
+
+Same normalized title is sure by itself -- paper ids are built from it, so two records
+with one title already collide -- *unless* both carry long abstracts that clearly
+disagree: then it is the "Introduction" / "Editorial" kind of collision and only possible.
+
+Scale: candidates are put into blocks by a few keys (identifiers, title, title head and
+tail, the two rarest title tokens, two slices of the abstract opening), and only pairs
+sharing a block are scored. A block larger than `BLOCK_CAP` means its key does not
+discriminate; it is scanned as a sorted neighbourhood (each member against `WINDOW`
+neighbours in a sort order where variants of one paper sit side by side) instead of
+all-pairs. With `first_new`, only blocks holding a new candidate are opened and only
+pairs touching a new candidate are scored, so the pairwise cost follows the import, not
+the library.
+
+This module must stay free of Textual: the CLI importer and tests use it headless.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from papersift.normalize import fold, normalize_arxiv, normalize_doi, normalize_title, strip_latex
+
+__all__ = [
+    "Candidate",
+    "Match",
+    "MatchResult",
+    "candidate_from",
+    "match",
+    "match_score",
+]
+
+# --- thresholds (tuned on tests/data/dedupe_labelled.json; see the module docstring) ---
+
+#: Fewer common abstract characters (letters/digits) than this is no evidence: short
+#: openings like "Large language models (LLMs) have shown" are shared by many papers.
+MIN_OVERLAP = 150
+#: A nearly identical abstract over at least this many characters is enough with a
+#: merely related title (a re-titled version of one paper).
+LONG_OVERLAP = 300
+#: Abstract prefixes are compared over at most this many characters: enough evidence,
+#: and it bounds the cost of one comparison.
+ABSTRACT_WINDOW = 400
+#: Title score (0..100) from which titles count as "very similar".
+TITLE_SIMILAR = 85
+#: Below this title score, titles are unrelated (for the long-abstract rule).
+TITLE_RELATED = 60
+#: Abstract prefix score from which abstracts agree. Unrelated abstracts of papers on
+#: one topic score 35..55 on the corpus (one pair of a paper and its extended version
+#: reaches 73), re-wrapped or truncated copies of one abstract 95..100.
+ABSTRACT_AGREE = 85
+#: Abstract score for "nearly identical" (with `LONG_OVERLAP`).
+ABSTRACT_SAME = 95
+#: Below this, two long abstracts are clearly different texts.
+ABSTRACT_DIFFERENT = 60
+#: Two title words at least this similar (ratio) are the same word misspelt or inflected.
+WORD_SIMILAR = 80
+#: Title score given to "one title is the other's head/tail around a colon".
+SUBTITLE_SCORE = 90
+#: Years further apart than this make a match at most possible (preprint vs journal
+#: version are often a year or two apart; more suggests a different paper).
+YEAR_SLACK = 2
+
+#: Blocks with more members than this are scanned as a sorted neighbourhood.
+BLOCK_CAP = 24
+#: A "part" block (a short title against titles with it as head or tail) is scanned
+#: whole up to this size: "GeDi" alone sorts far from "GeDi: Generative ...".
+PART_CAP = 64
+#: Neighbours on each side compared in a sorted-neighbourhood scan.
+WINDOW = 3
+#: Abstract-key slices (in letters/digits of the folded abstract).
+_AKEY_LEN = 64
+
+# Abbreviations seen in titles, expanded on both sides so "LLMs" meets
+# "Large Language Models". Only unambiguous ones: an expansion applied to both titles
+# can never split a pair, but a wrong one could join two different titles.
+_ABBREVIATIONS: dict[str, str] = {
+    "llm": "large language model",
+    "llms": "large language models",
+    "lm": "language model",
+    "lms": "language models",
+    "plm": "pretrained language model",
+    "plms": "pretrained language models",
+    "mllm": "multimodal large language model",
+    "mllms": "multimodal large language models",
+    "vlm": "vision language model",
+    "vlms": "vision language models",
+    "lvlm": "large vision language model",
+    "lvlms": "large vision language models",
+    "mlm": "masked language model",
+    "nlp": "natural language processing",
+    "nlu": "natural language understanding",
+    "nlg": "natural language generation",
+    "nmt": "neural machine translation",
+    "mt": "machine translation",
+    "rl": "reinforcement learning",
+    "rlhf": "reinforcement learning from human feedback",
+    "rlaif": "reinforcement learning from ai feedback",
+    "dpo": "direct preference optimization",
+    "sft": "supervised finetuning",
+    "qa": "question answering",
+    "vqa": "visual question answering",
+    "ner": "named entity recognition",
+    "asr": "automatic speech recognition",
+    "icl": "in context learning",
+    "cot": "chain of thought",
+    "rag": "retrieval augmented generation",
+    "kg": "knowledge graph",
+    "kgs": "knowledge graphs",
+    "gnn": "graph neural network",
+    "gnns": "graph neural networks",
+    "nn": "neural network",
+    "nns": "neural networks",
+    "ml": "machine learning",
+}
+_EXPANSIONS: dict[str, tuple[str, ...]] = {k: tuple(v.split()) for k, v in _ABBREVIATIONS.items()}
+# Prefixes written joined, hyphenated or apart ("pretrained", "pre-trained", "pre trained")
+# are joined to the next word: every spelling becomes one word, and typo tolerance then
+# works on the whole word. (Expansions above are written joined already.)
+_PREFIXES = frozenset(
+    {"pre", "post", "fine", "multi", "cross", "self", "semi", "non", "zero", "few", "co", "re"}
+)
+_SPECIAL_WORDS = _PREFIXES | _EXPANSIONS.keys()
+# Never the rarest token of a title: they carry no identity.
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "for",
+        "in",
+        "on",
+        "with",
+        "to",
+        "and",
+        "or",
+        "via",
+        "by",
+        "from",
+        "at",
+        "as",
+        "is",
+        "are",
+        "be",
+        "do",
+        "does",
+        "can",
+        "how",
+        "what",
+        "why",
+        "when",
+        "we",
+        "our",
+        "your",
+        "its",
+        "into",
+        "through",
+        "towards",
+        "toward",
+        "using",
+        "based",
+        "not",
+        "no",
+        "than",
+        "vs",
+        "versus",
+    }
+)
+
+_NON_WORD = re.compile(r"[^\w]+")
+# What normalize_title strips from the end of a folded title.
+_TRAILING = " .,;:!?\"'-"
+_NON_ALNUM = re.compile(r"[\W_]+")
+# Between a title and its subtitle (after normalize_title folded dashes to "-").
+_SUBTITLE_SEP = re.compile(r"\s*:\s*|\s+-{1,3}\s+|\s+\|\s+")
+# Scraped abstracts often keep the section label the other copy lacks.
+_ABSTRACT_LABEL = re.compile(r"^\W*(?:abstract|summary)\b\W*", re.IGNORECASE)
+_ASCII_DROP = bytes(c for c in range(128) if not chr(c).isalnum())
+# Enough raw text to yield ABSTRACT_WINDOW letters/digits even with LaTeX and spacing.
+_ABSTRACT_RAW = 2 * ABSTRACT_WINDOW + 100
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What dedupe looks at; built from a `Record` or a `Paper` (see `candidate_from`)."""
+
+    title: str
+    abstract: str = ""
+    doi: str = ""
+    arxiv: str = ""
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Two candidates judged the same paper (sure) or maybe the same (possible); i < j."""
+
+    i: int
+    j: int
+    score: float
+    reason: str
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """`sure` pairs are merged by the importer; `possible` ones are listed for the user."""
+
+    sure: list[Match]
+    possible: list[Match]
+
+
+def candidate_from(item: object) -> Candidate:
+    """A `Candidate` from anything with title/abstract/doi/arxiv/year attributes."""
+    year = getattr(item, "year", None)
+    return Candidate(
+        title=str(getattr(item, "title", "") or ""),
+        abstract=str(getattr(item, "abstract", "") or ""),
+        doi=str(getattr(item, "doi", "") or ""),
+        arxiv=str(getattr(item, "arxiv", "") or ""),
+        year=year if isinstance(year, int) else None,
+    )
+
+
+# --- features -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Features:
+    doi: str
+    arxiv: str
+    year: int | None
+    title: str  # expanded words joined by spaces: what fuzzy title scores compare
+    title_key: str  # expanded words joined: the exact-title key
+    parts: tuple[str, ...]  # head and tail keys around a subtitle separator
+    tokens: frozenset[str]  # distinct expanded title words, stopwords dropped
+    abstract: str  # letters/digits of the folded abstract opening
+
+
+def _expand(words: list[str]) -> list[str]:
+    """Title words with abbreviations expanded and prefixes joined to the next word."""
+    if _SPECIAL_WORDS.isdisjoint(words):
+        return words
+    out: list[str] = []
+    glue = False
+    for word in words:
+        for part in _EXPANSIONS.get(word, (word,)):
+            if glue:
+                out[-1] += part
+            else:
+                out.append(part)
+            glue = part in _PREFIXES and not glue
+    return out
+
+
+def _fast_normalize_title(title: str) -> str:
+    """`normalize_title`, with a shortcut for plain ASCII titles (most of them).
+
+    For ASCII, NFKC is the identity, the fold table only maps "`" and casefold is
+    lower(); the shortcut skips the Unicode machinery, which is most of the per-title
+    cost at 100k titles. tests/test_dedupe.py checks it against `normalize_title`.
+    """
+    if not title.isascii() or "\\" in title or "{" in title or "}" in title:
+        return normalize_title(title)
+    return " ".join(title.replace("`", "'").lower().split()).rstrip(_TRAILING)
+
+
+def fold_abstract(abstract: str) -> str:
+    """An abstract as dedupe compares it: folded, LaTeX removed, letters and digits only.
+
+    Dropping spaces and punctuation makes re-wrapped, re-spaced, hyphenated ("sys-tems",
+    "sys-\\ntems") and truncated ("...", "…") copies of one abstract identical prefixes.
+    A leading "Abstract:" label is dropped too.
+    """
+    abstract = _ABSTRACT_LABEL.sub("", abstract, count=1)
+    if abstract.isascii() and "\\" not in abstract:
+        # For ASCII text NFKC and the fold table change nothing and casefold is lower():
+        # the same result as below at C speed, which matters at 100k candidates.
+        return abstract.encode("ascii").lower().translate(None, _ASCII_DROP).decode("ascii")
+    return _NON_ALNUM.sub("", fold(strip_latex(abstract)))
+
+
+def _features(c: Candidate) -> _Features:
+    normalized = _fast_normalize_title(c.title)
+    pieces = _SUBTITLE_SEP.split(normalized, maxsplit=1) if normalized else []
+    parts: list[str] = []
+    if len(pieces) == 2:
+        head, tail = _expand(_NON_WORD.split(pieces[0])), _expand(_NON_WORD.split(pieces[1]))
+        words = [w for w in head + tail if w]
+        for piece in (head, tail):
+            key = "".join(piece)
+            # A one- or two-letter head ("A: ...") would join unrelated papers.
+            if len(key) >= 3:
+                parts.append(key)
+    else:
+        words = [w for w in _expand(_NON_WORD.split(normalized)) if w]
+    return _Features(
+        doi=normalize_doi(c.doi) if c.doi else "",
+        arxiv=normalize_arxiv(c.arxiv) if c.arxiv else "",
+        year=c.year,
+        title=" ".join(words),
+        title_key="".join(words),
+        parts=tuple(parts),
+        tokens=frozenset(words).difference(_STOPWORDS),
+        abstract=fold_abstract(c.abstract[:_ABSTRACT_RAW])[:ABSTRACT_WINDOW],
+    )
+
+
+# --- one pair ---------------------------------------------------------------------------
+
+
+def _title_score(a: _Features, b: _Features) -> tuple[float, str]:
+    """(score, how): how is "same" (equal keys), "subtitle" or "" (plain fuzzy score)."""
+    if not a.title_key or not b.title_key:
+        return 0.0, ""
+    if a.title_key == b.title_key:
+        return 100.0, "same"
+    score = max(fuzz.ratio(a.title, b.title), fuzz.token_sort_ratio(a.title, b.title))
+    # One title is the other minus its subtitle (or minus its head).
+    if (a.title_key in b.parts and not a.parts) or (b.title_key in a.parts and not b.parts):
+        return max(score, SUBTITLE_SCORE), "subtitle"
+    return score, ""
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _same_word(x: str, y: str) -> bool:
+    # One edit is a typo even in a short word, where the ratio would be low.
+    if x.isdigit() or y.isdigit():
+        return False
+    return (
+        Levenshtein.distance(x, y, score_cutoff=1) <= 1
+        or fuzz.ratio(x, y, score_cutoff=WORD_SIMILAR) > 0
+    )
+
+
+def _unmatched_word(a: _Features, b: _Features) -> str:
+    """A content word of either title with no close counterpart (numbers first), or "".
+
+    A high overall title score can hide the one word that makes two papers distinct
+    ("... for German" / "... for French", "Llama 2" / "Llama 3"); typos, plurals and
+    spelling variants ("optimisation") still find their counterpart. The choice among
+    several is by sort order, so it does not depend on the order of the pair.
+    """
+    odd: list[str] = []
+    for mine, theirs in ((a, b), (b, a)):
+        # All their words, stopwords too: "nd" is a typo of "and", not a new word.
+        other = {_stem(t) for t in theirs.title.split()}
+        for token in mine.tokens:
+            stem = _stem(token)
+            if stem in other:
+                continue
+            if stem.isdigit() or not any(_same_word(stem, o) for o in other):
+                odd.append(token)
+    return min(odd, key=lambda w: (not w.isdigit(), w), default="")
+
+
+def _abstract_score(a: _Features, b: _Features) -> tuple[float, int]:
+    """(score, overlap): the prefix similarity over the shorter abstract; (0, 0) if none."""
+    overlap = min(len(a.abstract), len(b.abstract))
+    if overlap < MIN_OVERLAP:
+        return 0.0, 0
+    return fuzz.ratio(a.abstract[:overlap], b.abstract[:overlap]), overlap
+
+
+def _conflict(a: _Features, b: _Features) -> str:
+    """Why identifiers say "different papers", or ""."""
+    if a.doi and b.doi and a.doi != b.doi:
+        return "different DOIs"
+    if a.arxiv and b.arxiv and a.arxiv != b.arxiv:
+        return "different arXiv ids"
+    if a.year is not None and b.year is not None and abs(a.year - b.year) > YEAR_SLACK:
+        return f"years {min(a.year, b.year)} and {max(a.year, b.year)}"
+    return ""
+
+
+def _clearly_different(a: _Features, b: _Features) -> bool:
+    """A cheap test that `_judge` would say "different": abstracts below
+    `ABSTRACT_DIFFERENT` settle a pair unless identifiers, equal titles or a dropped
+    subtitle say otherwise -- and that is most pairs a block brings together."""
+    overlap = min(len(a.abstract), len(b.abstract))
+    if overlap < MIN_OVERLAP:
+        return False
+    if (a.doi and a.doi == b.doi) or (a.arxiv and a.arxiv == b.arxiv):
+        return False
+    if a.title_key == b.title_key or a.title_key in b.parts or b.title_key in a.parts:
+        return False
+    return not fuzz.ratio(
+        a.abstract[:overlap], b.abstract[:overlap], score_cutoff=ABSTRACT_DIFFERENT
+    )
+
+
+def _judge(a: _Features, b: _Features) -> tuple[str, float, str]:
+    if a.doi and a.doi == b.doi:
+        return "sure", 100.0, "same DOI"
+    if a.arxiv and a.arxiv == b.arxiv:
+        return "sure", 100.0, "same arXiv id"
+    title, how = _title_score(a, b)
+    abstract, overlap = _abstract_score(a, b)
+    has_abstract = overlap > 0
+    title_text = {"same": "same title", "subtitle": "subtitle dropped"}.get(
+        how, f"title {title:.0f}"
+    )
+    if has_abstract:
+        reason = f"{title_text}, abstract prefix {abstract:.0f}"
+        score = round((title + abstract) / 2, 1)
+    else:
+        reason = title_text if how == "same" else f"{title_text}, no abstract to compare"
+        score = round(title, 1)
+
+    if how == "same":
+        verdict = "possible" if has_abstract and abstract < ABSTRACT_DIFFERENT else "sure"
+    elif has_abstract:
+        similar_title = title >= TITLE_SIMILAR
+        odd = _unmatched_word(a, b) if similar_title and how != "subtitle" else ""
+        both_agree = abstract >= ABSTRACT_AGREE and (
+            how == "subtitle" or (similar_title and not odd)
+        )
+        same_text = abstract >= ABSTRACT_SAME and overlap >= LONG_OVERLAP and title >= TITLE_RELATED
+        if both_agree or same_text:
+            verdict = "sure"
+        elif abstract >= ABSTRACT_AGREE or (similar_title and abstract >= ABSTRACT_DIFFERENT):
+            verdict = "possible"
+            if odd:
+                reason += f", but {odd!r} in one title only"
+        else:
+            verdict = "different"
+    else:
+        verdict = "possible" if title >= TITLE_SIMILAR else "different"
+        if verdict == "possible" and how != "subtitle" and (odd := _unmatched_word(a, b)):
+            reason += f", but {odd!r} in one title only"
+            # Titles that differ in a number are a series ("Llama 2" / "Llama 3").
+            if odd.isdigit():
+                verdict = "different"
+
+    if verdict == "sure" and (conflict := _conflict(a, b)):
+        return "possible", score, f"{reason}, but {conflict}"
+    return verdict, score, reason
+
+
+def match_score(a: Candidate, b: Candidate) -> tuple[str, float, str]:
+    """Judge one pair: ("sure" | "possible" | "different", score 0..100, reason).
+
+    Rules, in order (thresholds are the module constants):
+
+    * same DOI or same arXiv id: sure, 100.
+    * same title (normalized, abbreviations expanded): sure -- unless both abstracts
+      overlap by `MIN_OVERLAP`+ characters and score below `ABSTRACT_DIFFERENT`, then
+      possible (generic titles such as "Introduction" collide).
+    * with abstract evidence: sure if the abstracts agree (`ABSTRACT_AGREE`) and the
+      titles are very similar (`TITLE_SIMILAR`, or one lacks the other's subtitle), or if
+      the abstracts are nearly identical (`ABSTRACT_SAME`) over `LONG_OVERLAP`+ characters
+      and the titles are related (`TITLE_RELATED`); possible if only one of abstracts /
+      titles is strong (a similar title needs a not-clearly-different abstract);
+      different otherwise.
+    * without abstract evidence: possible if the titles are very similar, else different.
+    * a sure verdict with conflicting DOIs / arXiv ids / distant years becomes possible.
+
+    The score is the title score, averaged with the abstract score when there is one.
+    Symmetric in `a` and `b`.
+    """
+    return _judge(_features(a), _features(b))
+
+
+# --- blocking ---------------------------------------------------------------------------
+
+
+def _block_keys(f: _Features, df: Counter[str]) -> list[tuple[str, str]]:
+    keys: list[tuple[str, str]] = []
+    if f.doi:
+        keys.append(("doi", f.doi))
+    if f.arxiv:
+        keys.append(("arxiv", f.arxiv))
+    if f.title_key:
+        keys.append(("title", f.title_key))
+        # Whole titles share a namespace with heads/tails so "GeDi" meets "GeDi: ...".
+        keys.append(("part", f.title_key))
+    keys.extend(("part", p) for p in f.parts)
+    if f.tokens:
+        rarest = sorted((df[t], t) for t in f.tokens)[:2]
+        # A common word alone blocks thousands of titles together for nothing; the pair
+        # of the two rarest words still discriminates.
+        keys.extend(("token", t) for count, t in rarest if count <= BLOCK_CAP)
+        if len(rarest) == 2:
+            keys.append(("tokens", rarest[0][1] + " " + rarest[1][1]))
+    if len(f.abstract) >= MIN_OVERLAP:
+        keys.append(("abs0", f.abstract[:_AKEY_LEN]))
+        keys.append(("abs1", f.abstract[_AKEY_LEN : 2 * _AKEY_LEN]))
+    return keys
+
+
+def _sort_key(kind: str, f: _Features) -> str:
+    # Orders in which variants of one paper end up next to each other.
+    if kind in ("part", "token", "tokens"):
+        return f.title
+    if kind == "abs0":
+        return f.abstract[_AKEY_LEN:]
+    if kind == "abs1":
+        return f.abstract[:_AKEY_LEN] + f.abstract[2 * _AKEY_LEN :]
+    return f.abstract
+
+
+def _block_pairs(
+    key: tuple[str, str],
+    members: list[int],
+    feats: list[_Features],
+    first_new: int,
+    out: set[tuple[int, int]],
+) -> None:
+    """Add the pairs (i, j), i < j, worth scoring in one block (members ascending) to `out`."""
+    kind = key[0]
+    # In a "part" block only a whole title against titles that have it as head or tail
+    # is news: equal whole titles meet in the "title" block, and two titles sharing a head
+    # ("GeDi: A" / "GeDi: B") meet through their words or abstracts.
+    if kind == "part" and len(members) <= PART_CAP:
+        for i in members:
+            if feats[i].title_key != key[1]:
+                continue
+            for j in members:
+                if j != i and (i >= first_new or j >= first_new):
+                    out.add((i, j) if i < j else (j, i))
+        return
+    if len(members) <= BLOCK_CAP:
+        if first_new == 0:
+            out.update(combinations(members, 2))
+        else:
+            out.update(p for p in combinations(members, 2) if p[1] >= first_new)
+        return
+    # Sorted neighbourhood: variants of one paper share a long prefix of the sort key.
+    ordered = sorted(members, key=lambda m: (_sort_key(kind, feats[m]), m))
+    size = len(ordered)
+    for p, i in enumerate(ordered):
+        if i < first_new:
+            continue
+        for q in range(max(0, p - WINDOW), min(size, p + WINDOW + 1)):
+            j = ordered[q]
+            if j != i:
+                out.add((i, j) if i < j else (j, i))
+
+
+def match(
+    candidates: Sequence[Candidate],
+    first_new: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> MatchResult:
+    """Find duplicate pairs among `candidates`, sorted by (i, j).
+
+    `candidates[:first_new]` are already in the library and deduped among themselves:
+    only pairs with at least one index >= `first_new` are reported. `progress`, if given,
+    is called now and then with (done, total) units of work; `total` grows once, when
+    the number of pairs to score is known.
+    """
+    n = len(candidates)
+    first_new = max(0, min(first_new, n))
+    if n - first_new == 0 or n < 2:
+        return MatchResult(sure=[], possible=[])
+    # Nothing made here is cyclic, but the hundreds of thousands of small objects would
+    # trigger repeated full collections: a third of the run time at 100k candidates.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _match(candidates, first_new, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _match(
+    candidates: Sequence[Candidate],
+    first_new: int,
+    progress: Callable[[int, int], None] | None,
+) -> MatchResult:
+    n = len(candidates)
+    total = 2 * n
+    step = 4096
+
+    feats: list[_Features] = []
+    for idx, c in enumerate(candidates):
+        feats.append(_features(c))
+        if progress is not None and idx % step == 0:
+            progress(idx, total)
+
+    df: Counter[str] = Counter()
+    for f in feats:
+        df.update(f.tokens)
+    blocks: dict[tuple[str, str], list[int]] = {}
+    if first_new == 0:
+        for idx, f in enumerate(feats):
+            for key in _block_keys(f, df):
+                blocks.setdefault(key, []).append(idx)
+    else:
+        # Open only the blocks a new candidate is in: the library alone was deduped.
+        for idx in range(first_new, n):
+            for key in _block_keys(feats[idx], df):
+                blocks.setdefault(key, [])
+        for idx, f in enumerate(feats):
+            for key in _block_keys(f, df):
+                members = blocks.get(key)
+                if members is not None:
+                    members.append(idx)
+
+    pairs: set[tuple[int, int]] = set()
+    for key, members in blocks.items():
+        if len(members) > 1:
+            _block_pairs(key, members, feats, first_new, pairs)
+    del blocks
+    if progress is not None:
+        progress(n, total)
+
+    ordered_pairs = sorted(pairs)
+    del pairs
+    total = 2 * n + len(ordered_pairs)
+    sure: list[Match] = []
+    possible: list[Match] = []
+    for done, (i, j) in enumerate(ordered_pairs):
+        if progress is not None and done % step == 0:
+            progress(2 * n + done, total)
+        a, b = feats[i], feats[j]
+        if _clearly_different(a, b):
+            continue
+        verdict, score, reason = _judge(a, b)
+        if verdict == "sure":
+            sure.append(Match(i, j, score, reason))
+        elif verdict == "possible":
+            possible.append(Match(i, j, score, reason))
+    if progress is not None:
+        progress(total, total)
+    return MatchResult(sure=sure, possible=possible)
