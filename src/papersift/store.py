@@ -60,6 +60,9 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
         st = path.stat()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        # EACCES on the directory, EIO, ELOOP…: the documented error, not a traceback.
+        raise PapersiftError(f"{path}: cannot read: {describe_os_error(exc)}") from exc
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -179,7 +182,15 @@ class Library:
     def __init__(self, path: Path, *, readonly: bool = False, create: bool = True) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if not self.path.exists():
+        try:
+            exists = self.path.exists()
+            is_dir = self.path.is_dir()
+        except OSError as exc:
+            # Path.exists() raises (not False) when a parent directory denies access.
+            raise PapersiftError(
+                f"{self.path}: cannot open the library: {describe_os_error(exc)}"
+            ) from exc
+        if not exists:
             if readonly or not create:
                 raise PapersiftError(f"{self.path}: no library here")
             try:
@@ -188,7 +199,7 @@ class Library:
                 raise PapersiftError(
                     f"{self.path}: cannot create the library: {describe_os_error(exc)}"
                 ) from exc
-        elif not self.path.is_dir():
+        elif not is_dir:
             raise PapersiftError(f"{self.path}: is a file, not a library directory")
         self._mem_lock = threading.RLock()
         self._file_lock = FileLock(self.path / ".lock", timeout=LOCK_TIMEOUT)
