@@ -81,7 +81,16 @@ def run_doctor(path: Path, *, restore: str | None, out: Callable[[str], None]) -
     generations = backups(path)
     out(f"{len(generations)} backups in {path / 'backups'}")
     if errors:
-        if generations:
+        corpus_damaged = any(str(path / "corpus.json") in e for e in errors)
+        triage_damaged = any(str(path / "triage.json") in e for e in errors)
+        if corpus_damaged:
+            # Backups hold triage only; suggesting --restore here would fix nothing.
+            out(
+                f"{path / 'corpus.json'} holds only imported data and has no backups: move it "
+                "aside and import your files again (paper ids are stable, so your stars, "
+                "tags and notes in triage.json find their papers again)"
+            )
+        if generations and (triage_damaged or not corpus_damaged):
             out("to restore the newest backup: papersift doctor --restore")
         return 1
     if path.is_dir():
