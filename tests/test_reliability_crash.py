@@ -11,12 +11,15 @@ real `python` subprocess that prints its acks on stdout, killed a few dozen time
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +28,7 @@ import orjson
 import pytest
 
 from papersift import actions, doctor, store
-from papersift.models import Paper, Source, Triage
+from papersift.models import Paper, PapersiftError, Source, Triage
 from papersift.store import Library
 
 N_PAPERS = 24
@@ -312,3 +315,284 @@ def test_kill_during_import_leaves_a_loadable_library(tmp_path: Path):
             break
     # Whatever happened, the user's triage is untouched and doctor finds nothing wrong.
     assert [p for p in doctor.check(path) if not p.startswith("note:")] == []
+
+
+# --------------------------------------------------------------------------------------
+# Disk full, read-only file system, permission denied: a clear message, nothing changed
+# --------------------------------------------------------------------------------------
+
+
+def papersift(library: Path, *args: str, prelude: str = "") -> subprocess.CompletedProcess:
+    """Run the CLI in a subprocess; `prelude` is Python run first (fault injection)."""
+    code = (
+        "import sys\n" + prelude + "\nfrom papersift.cli import main\nsys.exit(main(sys.argv[1:]))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, "--library", str(library), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    """Every file under the library directory, byte for byte."""
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+def write_listing(path: Path, n: int = 30, prefix: str = "Paper") -> Path:
+    path.write_text(
+        "\n\n".join(
+            f"{prefix} number {i} about subject {i * 31}\n"
+            f"We present result {i} with enough words to be read as an abstract, of course."
+            for i in range(n)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path):
+    """A real 4 MiB tmpfs, to get real ENOSPC/EROFS from the kernel (root only)."""
+    mnt = tmp_path / "fs"
+    mnt.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def fill(directory: Path) -> Path:
+    """Fill the file system holding `directory` until the kernel says ENOSPC."""
+    filler = directory / "filler"
+    # Unbuffered: every write reaches the kernel, so nothing is left to fail at close.
+    with open(filler, "wb", buffering=0) as f:
+        for size in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    return filler
+
+
+def imported_library(root: Path, tmp_path: Path) -> tuple[Path, str]:
+    library = root / "library"
+    listing = write_listing(tmp_path / "listing.txt")
+    done = papersift(library, "import", str(listing))
+    assert done.returncode == 0, done.stderr
+    pid = Library(library, readonly=True).entries()[0].id
+    assert papersift(library, "tag", pid, "--add", "before").returncode == 0
+    return library, pid
+
+
+def test_real_full_disk_star_and_import_fail_cleanly(small_fs: Path, tmp_path: Path):
+    library, pid = imported_library(small_fs, tmp_path)
+    filler = fill(small_fs)
+    before = snapshot(library)
+    star = papersift(library, "star", pid)
+    assert star.returncode == 1
+    assert "disk is full" in star.stderr and "Traceback" not in star.stderr
+    assert snapshot(library) == before
+    more = write_listing(tmp_path / "more.txt", 40, prefix="Other")
+    imp = papersift(library, "import", str(more))
+    assert imp.returncode == 1 and "disk is full" in imp.stderr, imp.stderr
+    assert "Traceback" not in imp.stderr
+    assert snapshot(library) == before
+    # Free the space: the very same command now works and the old state is all there.
+    filler.unlink()
+    assert papersift(library, "star", pid).returncode == 0
+    t = Library(library, readonly=True).triage_of(pid)
+    assert t.starred and t.tags == ("before",)
+
+
+def test_real_read_only_file_system(small_fs: Path, tmp_path: Path):
+    library, pid = imported_library(small_fs, tmp_path)
+    before = snapshot(library)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
+    star = papersift(library, "star", pid)
+    assert star.returncode == 1
+    assert "read-only" in star.stderr and "Traceback" not in star.stderr
+    # Reading still works from a read-only library.
+    shown = papersift(library, "show", pid)
+    assert shown.returncode == 0 and "tags: before" in shown.stdout
+    subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], check=True)
+    assert snapshot(library) == before
+
+
+def as_nobody(path: str, conn) -> None:
+    """Child: drop root, then try to change the library (root ignores file modes)."""
+    os.setgid(65534)
+    os.setuid(65534)
+    try:
+        actions.set_starred(Library(Path(path)), [IDS[0]], True)
+    except PapersiftError as exc:
+        conn.send_bytes(b"PapersiftError: " + str(exc).encode())
+    except BaseException as exc:
+        conn.send_bytes(f"{type(exc).__name__}: {exc}".encode())
+    else:
+        conn.send_bytes(b"no error")
+
+
+@pytest.fixture
+def shared_tmp():
+    """A directory other users may enter (pytest's tmp_path is private to root)."""
+    directory = Path(tempfile.mkdtemp(prefix="papersift-perm-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+@pytest.mark.parametrize("parent_mode", [0o755, 0o700], ids=["not-writable", "not-readable"])
+def test_real_permission_denied(shared_tmp: Path, parent_mode: int):
+    """Another user's library: readable but not writable, or not even readable."""
+    path = shared_tmp / "library"
+    make_library(path)
+    actions.set_starred(Library(path), [IDS[1]], True)
+    path.chmod(parent_mode)
+    before = snapshot(path)
+    ctx = multiprocessing.get_context("forkserver")
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=as_nobody, args=(str(path), writer))
+    child.start()
+    child.join(30)
+    answer = reader.recv_bytes().decode()
+    assert answer.startswith("PapersiftError:") and "permission denied" in answer, answer
+    assert str(path) in answer
+    assert snapshot(path) == before
+
+
+ENOSPC_ON_FSYNC = """
+import errno, os
+def _full(fd):
+    raise OSError(errno.ENOSPC, "No space left on device")
+os.fsync = _full
+"""
+EACCES_ON_CREATE = """
+import errno, tempfile
+def _denied(*a, **k):
+    raise PermissionError(errno.EACCES, "Permission denied")
+tempfile.mkstemp = _denied
+"""
+EROFS_ON_RENAME = """
+import errno, os
+def _ro(*a, **k):
+    raise OSError(errno.EROFS, "Read-only file system")
+os.replace = _ro
+"""
+
+
+@pytest.mark.parametrize(
+    ("prelude", "said"),
+    [
+        (ENOSPC_ON_FSYNC, "disk is full"),
+        (EACCES_ON_CREATE, "permission denied"),
+        (EROFS_ON_RENAME, "read-only"),
+    ],
+    ids=["enospc-fsync", "eacces-create", "erofs-rename"],
+)
+@pytest.mark.parametrize("command", ["star", "note", "tag", "status"])
+def test_injected_write_faults_through_the_cli(tmp_path: Path, prelude, said, command):
+    """Where a machine cannot produce the fault for real (CI, non-root), inject it."""
+    path = tmp_path / "library"
+    make_library(path)
+    actions.add_tags(Library(path), [IDS[0]], ["kept"])
+    before = snapshot(path)
+    args = {
+        "star": ("star", IDS[0]),
+        "note": ("note", IDS[0], "--set", "lost?"),
+        "tag": ("tag", IDS[0], "--add", "new"),
+        "status": ("status", IDS[0], "read"),
+    }[command]
+    done = papersift(path, *args, prelude=prelude)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1  # one clear line
+    assert snapshot(path) == before
+    assert not list(path.rglob("*.tmp"))
+
+
+# --------------------------------------------------------------------------------------
+# Backups and `papersift doctor`
+# --------------------------------------------------------------------------------------
+
+
+def test_backups_rotate_and_hold_earlier_states(tmp_path: Path, monkeypatch):
+    """At most BACKUP_GENERATIONS copies; each is the state before a change, newest first."""
+    monkeypatch.setattr(store, "BACKUP_INTERVAL", 0.0)
+    path = tmp_path / "library"
+    make_library(path)
+    library = Library(path)
+    changes = store.BACKUP_GENERATIONS + 3
+    for i in range(changes):
+        actions.set_note(library, IDS[0], f"note {i}")
+        library._last_backup = 0.0
+        for n, backup in enumerate(sorted(store.backups(path))):
+            # Backups are named by the second; give each its own so none is overwritten.
+            backup.rename(backup.with_name(f"triage-20000101T{n:06d}.json"))
+    generations = store.backups(path)
+    assert len(generations) == store.BACKUP_GENERATIONS
+    kept = [orjson.loads(g.read_bytes())["triage"][IDS[0]]["note"] for g in generations]
+    # The newest backup was taken before the last change, so it holds the one before it.
+    assert kept == [f"note {i}" for i in range(changes - 2, changes - 2 - len(kept), -1)]
+    assert library.triage_of(IDS[0]).note == f"note {changes - 1}"
+
+
+def test_doctor_reports_damage_and_restores_the_backup(tmp_path: Path):
+    library, pid = imported_library(tmp_path, tmp_path)
+    assert papersift(library, "star", pid).returncode == 0
+    assert papersift(library, "note", pid, "--set", "months of notes").returncode == 0
+    newest = store.backups(library)[0]
+    backed_up_triage = orjson.loads(newest.read_bytes())["triage"]
+    ok = papersift(library, "doctor")
+    assert ok.returncode == 0 and "ok:" in ok.stdout
+    # A torn file (another tool, a bad sync, a disk error): half of it is gone.
+    triage = library / "triage.json"
+    triage.write_bytes(triage.read_bytes()[: triage.stat().st_size // 2])
+    damaged = triage.read_bytes()
+    listing = papersift(library, "list")
+    assert listing.returncode == 1
+    assert "triage.json" in listing.stderr and "papersift doctor" in listing.stderr
+    report = papersift(library, "doctor")
+    assert report.returncode == 1
+    assert "triage.json: damaged JSON" in report.stdout
+    assert "papersift doctor --restore" in report.stdout
+    restored = papersift(library, "doctor", "--restore")
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "restored triage from" in restored.stdout
+    # The damaged file is kept beside, in case there is something in it worth saving.
+    assert (library / "triage.json.before-restore").read_bytes() == damaged
+    reopened = Library(library, readonly=True)
+    assert {k: Triage.from_dict(v) for k, v in backed_up_triage.items()} == dict(reopened.triage)
+    assert papersift(library, "list").returncode == 0
+
+
+def test_doctor_on_a_damaged_corpus_does_not_promise_a_triage_restore(tmp_path: Path):
+    library, pid = imported_library(tmp_path, tmp_path)
+    assert papersift(library, "star", pid).returncode == 0  # so that a backup exists
+    assert store.backups(library)
+    corpus = library / "corpus.json"
+    corpus.write_bytes(corpus.read_bytes()[:100])
+    report = papersift(library, "doctor")
+    assert report.returncode == 1
+    assert "corpus.json: damaged JSON" in report.stdout
+    # Backups hold triage only: the advice must be to re-import, and triage is safe.
+    assert "import" in report.stdout
+    assert "doctor --restore" not in report.stdout
+    # Following that advice brings everything back.
+    corpus.rename(library / "corpus.json.damaged")
+    assert papersift(library, "import", str(tmp_path / "listing.txt")).returncode == 0
+    t = Library(library, readonly=True).entry(pid).triage
+    assert t.starred and t.tags == ("before",)
+    assert papersift(library, "doctor").returncode == 0
