@@ -62,9 +62,9 @@ hand-written list may leave the rest out); unknown fields are an error, so a typ
 
 Written files are deterministic so they diff well: keys sorted, 2-space indent, one value
 per line, UTF-8 (not \\u-escaped), trailing newline, papers sorted by id, tags sorted and
-unique. Nothing depends on the clock: `updated` is the newest `changed_at` / time added of
-the list's papers (unless the caller gives one) and `created` is kept from the file being
-overwritten (else given, else `updated`). Re-exporting an unchanged list is therefore
+unique. Nothing depends on the clock: unless the caller gives them, `updated` is the newest
+and `created` the oldest time in the list (a paper added, a view changed), and overwriting
+a list keeps its `created`. Re-exporting an unchanged list is therefore
 byte-identical, and changing one paper changes only that paper's lines (and `updated`).
 
 Reading untrusted lists
@@ -406,7 +406,7 @@ def build_list(entries: Sequence[Entry], meta: ListMeta) -> dict:
     Raises `PapersiftError` if the result could not be read back (e.g. a tag too long).
     """
     by_id: dict[str, dict[str, Any]] = {}
-    newest = ""
+    times: set[str] = set()
     for entry in entries:
         paper, triage = entry.paper, entry.triage
         received = [
@@ -444,18 +444,15 @@ def build_list(entries: Sequence[Entry], meta: ListMeta) -> dict:
         }
         item = _paper_dict(bib, _join_views(views))
         by_id[paper.id] = _merge_paper(by_id[paper.id], item) if paper.id in by_id else item
-        newest = max(
-            newest,
-            _time_from_unix(paper.added),
-            item["changed_at"],
-            *(o["at"] for o in item["others"]),
-        )
+        times.update((_time_from_unix(paper.added), item["changed_at"]))
+        times.update(o["at"] for o in item["others"])
+    times.discard("")
     try:
-        created = _canonical_time(meta.created)
-        updated = _canonical_time(meta.updated) or newest
+        # From the content, not the clock, so that building twice gives the same bytes.
+        created = _canonical_time(meta.created) or min(times, default="")
+        updated = _canonical_time(meta.updated) or max(times, default="")
     except ValueError as exc:
         raise PapersiftError(f"list times must be ISO-8601 (got {str(exc)[:40]!r})") from None
-    created = created or updated
     updated = max(updated, created)
     meta = replace(meta, created=created, updated=updated)
     data = _list_dict(meta, by_id.values())
@@ -634,6 +631,10 @@ def _validate(data: Any, where: str) -> None:
             parts = ["papers", parts[1] + offset, *parts[2:]]
         described.append((parts, message))
     parts, message = min(described, key=lambda d: _path_sort_key(d[0]))
+    if len(parts) >= 2 and parts[0] == "papers" and isinstance(papers, list):
+        paper = papers[parts[1]] if isinstance(parts[1], int) else None
+        if isinstance(paper, dict) and isinstance(paper.get("id"), str) and parts[2:] != ["id"]:
+            message += f" (paper {_clip(paper['id'], 64)})"
     raise PapersiftError(f"{where}: {json_path(parts)}: {message}")
 
 
