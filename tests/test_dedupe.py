@@ -29,6 +29,7 @@ from papersift.dedupe import (
     Candidate,
     Match,
     _fast_normalize_title,
+    _split_words,
     candidate_from,
     match,
     match_score,
@@ -299,8 +300,9 @@ def test_fast_title_normalization_agrees_on_the_corpus():
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
-def test_fast_title_normalization_agrees_on_ascii(title):
+def test_fast_paths_agree_on_ascii(title):
     assert _fast_normalize_title(title) == normalize_title(title)
+    assert _split_words(title) == [w for w in re.split(r"[^\w]+", title) if w]
 
 
 # --- API semantics ------------------------------------------------------------------------
