@@ -19,7 +19,7 @@ from pathlib import Path
 
 from papersift import __version__
 from papersift.models import STATUSES, Entry, PapersiftError
-from papersift.paths import config_file, default_library
+from papersift.paths import config_file, default_library, user_name
 from papersift.textsafe import clean, one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -435,6 +435,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
 
     _out(f"library: {args.library}")
     _out(f"config:  {config_file()}")
+    _out(f"user:    {user_name()}  (your name in shared reading lists)")
     _out(f"samples: {sample_data_dir()}")
     _out(f"styles:  {styles_dir()}")
     return EXIT_OK
@@ -569,7 +570,11 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("ids", nargs="*", metavar="ID")
     pe.add_argument("--name", default="Reading list", help="the list's name")
     pe.add_argument("--description", help="what the list is about")
-    pe.add_argument("--author", default=os.environ.get("USER", ""), help="who made it")
+    pe.add_argument(
+        "--author",
+        default=None,
+        help="who made it (default: your user name, see `papersift locate`)",
+    )
     pe.add_argument("-o", "--output", required=True, metavar="FILE")
     pe.add_argument("--force", action="store_true", help="overwrite an existing FILE")
     pm = share_sub.add_parser("merge", help="merge versions of a list into one")

@@ -23,6 +23,7 @@ from papersift.models import (
     Triage,
 )
 from papersift.normalize import normalize_arxiv, normalize_doi, paper_id
+from papersift.paths import user_name
 from papersift.readers import ReadResult, read_path
 from papersift.store import Library
 
@@ -119,38 +120,59 @@ def _new_id(record: Record, taken: set[str]) -> str:
     return pid
 
 
-def _apply_record_triage(current: Triage, record: Record) -> Triage:
+def _apply_record_triage(current: Triage, record: Record, me: str) -> Triage:
     """Triage carried by a record, folded into the user's own without overriding it.
 
-    Tags are unioned. Someone else's note, star and status (a shared list) are kept
-    as a `SharedView` beside the user's state. A papersift export of the user's own
-    (no `shared_by`) restores note/star/status where the user has none.
+    From a shared list (`shared_by` set): the sender's tags are unioned into the user's;
+    the sender's note, star and status, and every other person's view the list carries,
+    are kept as `SharedView`s beside the user's state, one per person, the newer view of
+    a person replacing the older. A view that is the user's own (`me`), like a papersift
+    BibTeX export of the user's (no `shared_by`), restores note, star and status only
+    where the user has none, so a round trip loses nothing and overrides nothing.
     """
     theirs = record.triage
     if theirs is None:
         return current
-    tags = tuple(dict.fromkeys((*current.tags, *theirs.tags)))
-    if record.shared_by:
-        view = SharedView(
-            by=record.shared_by,
-            note=theirs.note,
-            starred=theirs.starred,
-            status=theirs.status if theirs.status in STATUSES else "",
-            tags=theirs.tags,
-            at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(theirs.changed))
-            if theirs.changed
-            else "",
+    own: Triage | None = None
+    views: list[SharedView] = []
+    if record.shared_by and record.shared_by != me:
+        views.append(
+            SharedView(
+                by=record.shared_by,
+                note=theirs.note,
+                starred=theirs.starred,
+                status=theirs.status if theirs.status in STATUSES else "",
+                tags=theirs.tags,
+                at=_iso(theirs.changed),
+            )
         )
-        others = {s.by: s for s in current.shared}
-        others[view.by] = view
-        return replace(current, tags=tags, shared=tuple(others[k] for k in sorted(others)))
-    return replace(
-        current,
-        tags=tags,
-        starred=current.starred or theirs.starred,
-        status=current.status if current.status != "inbox" else theirs.status,
-        note=current.note or theirs.note,
-    )
+    else:
+        own = theirs
+    for view in theirs.shared:
+        if view.by == me:
+            own = own or Triage(
+                starred=view.starred, status=view.status or "inbox", tags=view.tags, note=view.note
+            )
+        else:
+            views.append(view)
+    tags = tuple(dict.fromkeys((*current.tags, *theirs.tags)))
+    others = {s.by: s for s in current.shared}
+    for view in views:
+        if view.by not in others or view.at >= others[view.by].at:
+            others[view.by] = view
+    updated = replace(current, tags=tags, shared=tuple(others[k] for k in sorted(others)))
+    if own is not None:
+        updated = replace(
+            updated,
+            starred=current.starred or own.starred,
+            status=current.status if current.status != "inbox" else own.status,
+            note=current.note or own.note,
+        )
+    return updated
+
+
+def _iso(unix: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix)) if unix else ""
 
 
 def read_files(
@@ -305,12 +327,13 @@ def import_results(
 
         # Triage carried by the records (shared lists, papersift's own BibTeX exports).
         triage_updates: dict[str, Triage] = {}
+        me = user_name()
         for rec, record in enumerate(records):
             if record.triage is None:
                 continue
             pid = record_paper[rec]
             current = triage_updates.get(pid) or library.triage_of(pid)
-            updated = _apply_record_triage(current, record)
+            updated = _apply_record_triage(current, record, me)
             if updated != current:
                 triage_updates[pid] = updated
         if triage_updates:

@@ -54,3 +54,25 @@ def sample_corpus_files() -> list[Path]:
 def styles_dir() -> Path:
     """The Textual CSS files."""
     return _bundled("styles")
+
+
+def user_name() -> str:
+    """Who the user is in shared reading lists: `PAPERSIFT_USER`, the config's
+    `[user] name`, or the login name."""
+    if env := os.environ.get("PAPERSIFT_USER"):
+        return env.strip()
+    try:
+        import tomllib
+
+        with config_file().open("rb") as handle:
+            name = tomllib.load(handle).get("user", {}).get("name")
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    except (OSError, ValueError, AttributeError):
+        pass
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
