@@ -7,7 +7,9 @@ a file that fails raises `PapersiftError` before anything is imported.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,17 +85,45 @@ def parse_text(text: str, file_name: str, fmt: str | None = None) -> ReadResult:
     return _parser(fmt or detect_format(text, file_name))(text, file_name)
 
 
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most MAX_FILE_BYTES.
+
+    Opened first, checked after (fstat on the open descriptor), so a file swapped or
+    removed meanwhile cannot slip through. O_NONBLOCK: opening a FIFO must not wait
+    forever for a writer; a device such as /dev/zero must not be read until memory runs
+    out. The read is bounded too, in case the file grows while we read it. A pipe
+    (`papersift import <(curl …)`) is read to its end; one with no writer reads as empty.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise PapersiftError(f"{path}: is a directory, not a file")
+        if stat.S_ISFIFO(st.st_mode):
+            os.set_blocking(handle.fileno(), True)
+        elif not stat.S_ISREG(st.st_mode):
+            raise PapersiftError(
+                f"{path}: not a regular file (a socket or device); save it to a file "
+                "and import that"
+            )
+        if st.st_size > MAX_FILE_BYTES:
+            raise PapersiftError(
+                f"{path}: {st.st_size / 2**20:.0f} MiB is larger than the "
+                f"{MAX_FILE_BYTES // 2**20} MiB papersift reads"
+            )
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise PapersiftError(
+            f"{path}: larger than the {MAX_FILE_BYTES // 2**20} MiB papersift reads"
+        )
+    return data
+
+
 def read_path(path: Path, fmt: str | None = None) -> ReadResult:
     """Read and parse one file. Raises `PapersiftError` naming the file on any problem."""
     name = path.name
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise PapersiftError(
-                f"{path}: {size / 2**20:.0f} MiB is larger than the {MAX_FILE_BYTES // 2**20} MiB "
-                "papersift reads"
-            )
-        data = path.read_bytes()
+        data = _read_regular_file(path)
     except PapersiftError:
         raise
     except FileNotFoundError:
