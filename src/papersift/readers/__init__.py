@@ -80,9 +80,62 @@ def _parser(fmt: str) -> Callable[[str, str], ReadResult]:
     raise PapersiftError(f"unknown format {fmt!r}")
 
 
+#: No real title comes near this; a longer one is a broken or hostile file, and would
+#: make every list view and search of the library slow.
+MAX_TITLE_CHARS = 10_000
+#: Abstracts and notes are paragraphs; a million characters is a book.
+MAX_TEXT_CHARS = 1_000_000
+#: A .bib line this long is no bibliography; refused before the parser spends seconds on it.
+MAX_BIBTEX_LINE = 1_000_000
+
+
+def _check_sizes(result: ReadResult) -> None:
+    for n, record in enumerate(result.records):
+        where = f"{result.file}:{record.line}" if record.line else f"{result.file}: entry {n + 1}"
+        if len(record.title) > MAX_TITLE_CHARS:
+            raise PapersiftError(
+                f"{where}: a {len(record.title):,}-character title (at most "
+                f"{MAX_TITLE_CHARS:,}); nothing was imported"
+            )
+        if len(record.abstract) > MAX_TEXT_CHARS:
+            raise PapersiftError(
+                f"{where}: a {len(record.abstract):,}-character abstract (at most "
+                f"{MAX_TEXT_CHARS:,}); nothing was imported"
+            )
+        if record.triage is not None and len(record.triage.note) > MAX_TEXT_CHARS:
+            raise PapersiftError(
+                f"{where}: a {len(record.triage.note):,}-character note (at most "
+                f"{MAX_TEXT_CHARS:,}); nothing was imported"
+            )
+
+
+def _check_bibtex_lines(text: str, file_name: str) -> None:
+    start = 0
+    number = 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > MAX_BIBTEX_LINE:
+            raise PapersiftError(
+                f"{file_name}:{number}: a {stop - start:,}-character line; this is not a "
+                "bibliography papersift can read; nothing was imported"
+            )
+        if end < 0:
+            return
+        start, number = end + 1, number + 1
+
+
 def parse_text(text: str, file_name: str, fmt: str | None = None) -> ReadResult:
-    """Parse already-decoded text; `fmt` forces a format, else it is detected."""
-    return _parser(fmt or detect_format(text, file_name))(text, file_name)
+    """Parse already-decoded text; `fmt` forces a format, else it is detected.
+
+    Whatever the reader, records with absurdly long text are refused (file and line).
+    """
+    fmt = fmt or detect_format(text, file_name)
+    if fmt == "bibtex" and len(text) > MAX_BIBTEX_LINE:
+        _check_bibtex_lines(text, file_name)
+    result = _parser(fmt)(text, file_name)
+    _check_sizes(result)
+    return result
 
 
 def _read_regular_file(path: Path) -> bytes:
