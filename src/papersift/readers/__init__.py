@@ -7,6 +7,7 @@ a file that fails raises `PapersiftError` before anything is imported.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -47,7 +48,21 @@ def detect_format(text: str, file_name: str = "") -> str:
 
 
 def decode(data: bytes, file_name: str) -> str:
-    """Decode file bytes as UTF-8 (BOM allowed); binary or other encodings are a clear error."""
+    """Decode file bytes as UTF-8 (BOM allowed); binary or other encodings are a clear error.
+
+    UTF-16 with a byte-order mark (what some Windows editors save as "Unicode") is
+    decoded too: its NUL bytes would otherwise make it look like a binary file.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
+        codecs.BOM_UTF32_LE
+    ):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise PapersiftError(
+                f"{file_name}: starts like UTF-16 text but is not valid UTF-16 "
+                f"(offset {exc.start}); convert the file to UTF-8"
+            ) from None
     if b"\x00" in data[:65536]:
         raise PapersiftError(
             f"{file_name}: looks like a binary file (NUL bytes), not a listing, "
