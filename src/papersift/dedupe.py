@@ -386,24 +386,33 @@ def _same_word(x: str, y: str) -> bool:
 
 
 def _unmatched_word(a: _Features, b: _Features) -> str:
-    """A content word of either title with no close counterpart (numbers first), or "".
+    """A word that makes the titles name different things, or "".
 
-    A high overall title score can hide the one word that makes two papers distinct
-    ("... for German" / "... for French", "Llama 2" / "Llama 3"); typos, plurals and
-    spelling variants ("optimisation") still find their counterpart. The choice among
-    several is by sort order, so it does not depend on the order of the pair.
+    A high overall title score can hide the one word that makes two papers distinct:
+    a number ("Llama 2" / "Llama 3") or a substituted word ("... for German" / "... for
+    French"). Typos, plurals and spelling variants ("optimisation") find a counterpart;
+    a word that one title merely lacks (a shortened title) does not count -- that is
+    the dropped-subtitle case, settled by the abstracts. Among several candidates the
+    choice is by sort order, so it does not depend on the order of the pair.
     """
-    odd: list[str] = []
+    odd: list[list[str]] = []
     for mine, theirs in ((a, b), (b, a)):
         # All their words, stopwords too: "nd" is a typo of "and", not a new word.
         other = {_stem(t) for t in theirs.title.split()}
-        for token in mine.tokens:
-            stem = _stem(token)
-            if stem in other:
-                continue
-            if stem.isdigit() or not any(_same_word(stem, o) for o in other):
-                odd.append(token)
-    return min(odd, key=lambda w: (not w.isdigit(), w), default="")
+        odd.append(
+            [
+                token
+                for token in mine.tokens
+                if (stem := _stem(token)) not in other
+                and (stem.isdigit() or not any(_same_word(stem, o) for o in other))
+            ]
+        )
+    digits = [w for w in odd[0] + odd[1] if w.isdigit()]
+    if digits:
+        return min(digits)
+    if odd[0] and odd[1]:
+        return min(odd[0] + odd[1])
+    return ""
 
 
 def _abstract_score(a: _Features, b: _Features) -> tuple[float, int]:
