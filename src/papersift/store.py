@@ -108,6 +108,14 @@ class AtomicJSONStorage(Storage):
                 f"{self.path}: not a papersift library file (top level is not "
                 "an object); it was left as it is"
             )
+        # TinyDB assumes {table: {id: document}}; anything else would surface later as
+        # an AttributeError deep inside it, so say here which part is malformed.
+        for name, table in data.items():
+            if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
+                raise PapersiftError(
+                    f"{self.path}: the library file is damaged ($.{name} is not an object "
+                    "of records); it was left as it is. Run `papersift doctor`."
+                )
         self._cache, self._stamp = data, stamp
         return data
 
@@ -244,7 +252,7 @@ class Library:
             papers = [Paper.from_dict(d) for d in db.table("papers").raw().values()]
             possible = [PossibleDuplicate.from_dict(d) for d in db.table("possible").raw().values()]
             aliases = {k: str(v["to"]) for k, v in db.table("aliases").raw().items()}
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PapersiftError(
                 f"{self.path / 'corpus.json'}: a record is malformed ({exc!r}); "
                 "the file was left as it is"
@@ -263,7 +271,7 @@ class Library:
                 k: Decision(a=v["a"], b=v["b"], verdict=v["verdict"], at=float(v["at"]))
                 for k, v in db.table("decisions").raw().items()
             }
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PapersiftError(
                 f"{self.path / 'triage.json'}: a record is malformed ({exc!r}); "
                 "the file was left as it is"
