@@ -269,7 +269,6 @@ class _Features:
     title: str  # expanded words joined by spaces: what fuzzy title scores compare
     title_key: str  # expanded words joined: the exact-title key
     parts: tuple[str, ...]  # head and tail keys around a subtitle separator
-    tokens: frozenset[str]  # distinct expanded title words, stopwords dropped
     abstract: str  # letters/digits of the folded abstract opening
 
 
@@ -350,7 +349,6 @@ def _features(c: Candidate) -> _Features:
         title=" ".join(words)[:_TITLE_MAX],
         title_key="".join(words),
         parts=tuple(parts),
-        tokens=frozenset(words).difference(_STOPWORDS),
         abstract=fold_abstract(c.abstract[:_ABSTRACT_RAW])[:ABSTRACT_WINDOW],
     )
 
@@ -369,6 +367,15 @@ def _title_score(a: _Features, b: _Features) -> tuple[float, str]:
     if (a.title_key in b.parts and not a.parts) or (b.title_key in a.parts and not b.parts):
         return max(score, SUBTITLE_SCORE), "subtitle"
     return score, ""
+
+
+def _tokens(f: _Features) -> set[str]:
+    """The distinct title words that can carry identity (stopwords dropped).
+
+    Derived on demand rather than stored: at 100k candidates the stored sets cost more
+    memory than everything else in a `_Features`.
+    """
+    return {w for w in f.title.split() if w not in _STOPWORDS}
 
 
 def _stem(word: str) -> str:
@@ -402,7 +409,7 @@ def _unmatched_word(a: _Features, b: _Features) -> str:
         odd.append(
             [
                 token
-                for token in mine.tokens
+                for token in _tokens(mine)
                 if (stem := _stem(token)) not in other
                 and (stem.isdigit() or not any(_same_word(stem, o) for o in other))
             ]
@@ -525,56 +532,66 @@ def match_score(a: Candidate, b: Candidate) -> tuple[str, float, str]:
 # --- blocking ---------------------------------------------------------------------------
 
 
-def _block_keys(f: _Features, df: Counter[str]) -> list[tuple[str, str]]:
-    keys: list[tuple[str, str]] = []
+# Block kinds: each has its own dict of blocks, keyed by strings the features already
+# hold where possible (memory: at 100k candidates there are ~500k keys).
+_DOI, _ARXIV, _TITLE, _PART, _TOKEN, _TOKENS, _ABS0, _ABS1 = range(8)
+_KINDS = 8
+
+
+def _block_keys(
+    f: _Features, rank: dict[str, int], rare: set[str]
+) -> list[tuple[int, str | tuple[str, str]]]:
+    """(kind, key) of every block `f` belongs to."""
+    keys: list[tuple[int, str | tuple[str, str]]] = []
     if f.doi:
-        keys.append(("doi", f.doi))
+        keys.append((_DOI, f.doi))
     if f.arxiv:
-        keys.append(("arxiv", f.arxiv))
+        keys.append((_ARXIV, f.arxiv))
     if f.title_key:
-        keys.append(("title", f.title_key))
+        keys.append((_TITLE, f.title_key))
         # Whole titles share a namespace with heads/tails so "GeDi" meets "GeDi: ...".
-        keys.append(("part", f.title_key))
-    keys.extend(("part", p) for p in f.parts)
-    if f.tokens:
-        rarest = sorted((df[t], t) for t in f.tokens)[:2]
+        keys.append((_PART, f.title_key))
+    keys.extend((_PART, p) for p in f.parts)
+    tokens = _tokens(f)
+    if tokens:
+        rarest = sorted(tokens, key=rank.__getitem__)[:2]
         # A common word alone blocks thousands of titles together for nothing; the pair
         # of the two rarest words still discriminates.
-        keys.extend(("token", t) for count, t in rarest if count <= BLOCK_CAP)
+        keys.extend((_TOKEN, t) for t in rarest if t in rare)
         if len(rarest) == 2:
-            keys.append(("tokens", rarest[0][1] + " " + rarest[1][1]))
+            keys.append((_TOKENS, (rarest[0], rarest[1])))
     if len(f.abstract) >= MIN_OVERLAP:
-        keys.append(("abs0", f.abstract[:_AKEY_LEN]))
-        keys.append(("abs1", f.abstract[_AKEY_LEN : 2 * _AKEY_LEN]))
+        keys.append((_ABS0, f.abstract[:_AKEY_LEN]))
+        keys.append((_ABS1, f.abstract[_AKEY_LEN : 2 * _AKEY_LEN]))
     return keys
 
 
-def _sort_key(kind: str, f: _Features) -> str:
+def _sort_key(kind: int, f: _Features) -> str:
     # Orders in which variants of one paper end up next to each other.
-    if kind in ("part", "token", "tokens"):
+    if kind in (_PART, _TOKEN, _TOKENS):
         return f.title
-    if kind == "abs0":
+    if kind == _ABS0:
         return f.abstract[_AKEY_LEN:]
-    if kind == "abs1":
+    if kind == _ABS1:
         return f.abstract[:_AKEY_LEN] + f.abstract[2 * _AKEY_LEN :]
     return f.abstract
 
 
 def _block_pairs(
-    key: tuple[str, str],
+    kind: int,
+    key: str | tuple[str, str],
     members: list[int],
     feats: list[_Features],
     first_new: int,
     out: set[tuple[int, int]],
 ) -> None:
     """Add the pairs (i, j), i < j, worth scoring in one block (members ascending) to `out`."""
-    kind = key[0]
     # In a "part" block only a whole title against titles that have it as head or tail
     # is news: equal whole titles meet in the "title" block, and two titles sharing a head
     # ("GeDi: A" / "GeDi: B") meet through their words or abstracts.
-    if kind == "part" and len(members) <= PART_CAP:
+    if kind == _PART and len(members) <= PART_CAP:
         for i in members:
-            if feats[i].title_key != key[1]:
+            if feats[i].title_key != key:
                 continue
             for j in members:
                 if j != i and (i >= first_new or j >= first_new):
@@ -642,27 +659,41 @@ def _match(
 
     df: Counter[str] = Counter()
     for f in feats:
-        df.update(f.tokens)
-    blocks: dict[tuple[str, str], list[int]] = {}
-    if first_new == 0:
-        for idx, f in enumerate(feats):
-            for key in _block_keys(f, df):
-                blocks.setdefault(key, []).append(idx)
-    else:
-        # Open only the blocks a new candidate is in: the library alone was deduped.
-        for idx in range(first_new, n):
-            for key in _block_keys(feats[idx], df):
-                blocks.setdefault(key, [])
-        for idx, f in enumerate(feats):
-            for key in _block_keys(f, df):
-                members = blocks.get(key)
-                if members is not None:
-                    members.append(idx)
+        df.update(_tokens(f))
+    # Rarest first, ties by spelling, so the choice of a title's rarest words is stable.
+    rank = {t: r for r, (t, _) in enumerate(sorted(df.items(), key=lambda tc: (tc[1], tc[0])))}
+    rare = {t for t, count in df.items() if count <= BLOCK_CAP}
+    del df
+
+    # Open only the blocks a new candidate is in: the library alone was deduped.
+    wanted: list[set[str | tuple[str, str]]] | None = None
+    if first_new > 0:
+        wanted = [set() for _ in range(_KINDS)]
+        for f in feats[first_new:]:
+            for kind, key in _block_keys(f, rank, rare):
+                wanted[kind].add(key)
+    # A block is one int until it gets a second member (most never do), then a list.
+    blocks: list[dict[str | tuple[str, str], int | list[int]]] = [{} for _ in range(_KINDS)]
+    for idx, f in enumerate(feats):
+        for kind, key in _block_keys(f, rank, rare):
+            if wanted is not None and key not in wanted[kind]:
+                continue
+            table = blocks[kind]
+            members = table.get(key)
+            if members is None:
+                table[key] = idx
+            elif isinstance(members, int):
+                if members != idx:
+                    table[key] = [members, idx]
+            elif members[-1] != idx:
+                members.append(idx)
+    del wanted, rank, rare
 
     pairs: set[tuple[int, int]] = set()
-    for key, members in blocks.items():
-        if len(members) > 1:
-            _block_pairs(key, members, feats, first_new, pairs)
+    for kind, table in enumerate(blocks):
+        for key, members in table.items():
+            if isinstance(members, list):
+                _block_pairs(kind, key, members, feats, first_new, pairs)
     del blocks
     if progress is not None:
         progress(n, total)
