@@ -121,16 +121,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         if report.error:
             failed += 1
             _err(f"error: {clean(report.error)}")
-            _out(f"{report.file}: FAILED, nothing imported")
+            _out(f"{clean(report.file)}: FAILED, nothing imported")
             continue
         _out(
-            f"{report.file}: read {report.read} ({report.format}), new {report.new}, "
+            f"{clean(report.file)}: read {report.read} ({report.format}), new {report.new}, "
             f"merged {report.merged}, unchanged {report.unchanged}, "
             f"possible duplicates {report.possible}"
         )
     _out(
         f"library: {len(library)} papers, {len(library.open_possible())} possible duplicates "
-        f"to review ({args.library})"
+        f"to review ({clean(str(args.library))})"
     )
     return EXIT_ERROR if failed else EXIT_OK
 
