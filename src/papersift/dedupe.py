@@ -94,9 +94,6 @@ YEAR_SLACK = 2
 
 #: Blocks with more members than this are scanned as a sorted neighbourhood.
 BLOCK_CAP = 24
-#: A "part" block (a short title against titles with it as head or tail) is scanned
-#: whole up to this size: "GeDi" alone sorts far from "GeDi: Generative ...".
-PART_CAP = 64
 #: Neighbours on each side compared in a sorted-neighbourhood scan.
 WINDOW = 3
 #: Abstract-key slices (in letters/digits of the folded abstract).
@@ -589,7 +586,7 @@ def _block_pairs(
     # In a "part" block only a whole title against titles that have it as head or tail
     # is news: equal whole titles meet in the "title" block, and two titles sharing a head
     # ("GeDi: A" / "GeDi: B") meet through their words or abstracts.
-    if kind == _PART and len(members) <= PART_CAP:
+    if kind == _PART and len(members) <= BLOCK_CAP:
         for i in members:
             if feats[i].title_key != key:
                 continue
@@ -607,11 +604,14 @@ def _block_pairs(
     ordered = sorted(members, key=lambda m: (_sort_key(kind, feats[m]), m))
     size = len(ordered)
     for p, i in enumerate(ordered):
-        if i < first_new:
+        if kind == _PART:
+            if feats[i].title_key != key:
+                continue
+        elif i < first_new:
             continue
         for q in range(max(0, p - WINDOW), min(size, p + WINDOW + 1)):
             j = ordered[q]
-            if j != i:
+            if j != i and (i >= first_new or j >= first_new):
                 out.add((i, j) if i < j else (j, i))
 
 
