@@ -256,6 +256,7 @@ def query_text():
 @fuzz_settings(600)
 @given(text=query_text())
 def test_query_parser(text: str):
+    pytest.importorskip("papersift.query")
     from papersift.query import QueryError, parse
 
     count("query: parse")
@@ -287,6 +288,7 @@ ENTRIES = [
 @given(text=query_text())
 def test_query_evaluation(text: str):
     """Parsing is not enough: running a valid query over entries must not crash either."""
+    pytest.importorskip("papersift.query")
     from papersift.query import filter_entries
 
     count("query: evaluate")
