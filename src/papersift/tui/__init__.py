@@ -1,0 +1,1 @@
+"""papersift's terminal UI (Textual). Start it with `papersift.tui.app.run(path)`."""

@@ -1,0 +1,386 @@
+"""The papersift Textual app: owns the library, the search index, the undo stack.
+
+Every change to the library goes through `PapersiftApp.perform`, which runs it in a
+thread worker (disk never blocks the UI), keeps the search index current, pushes the
+`Change` on the undo stack and tells every screen (`LibraryChanged`). Another process
+(the CLI) may write the library too: it is polled every `POLL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from papersift import actions
+from papersift.actions import Change
+from papersift.models import PapersiftError
+from papersift.paths import styles_dir
+from papersift.store import Library
+from papersift.textsafe import clean
+from papersift.tui.commands import PapersiftCommands
+from papersift.tui.keymap import UiConfig, load_config, unknown_ids
+from papersift.tui.messages import LibraryChanged
+from papersift.tui.screens.main import MainScreen
+
+#: How often to look for changes made by another process.
+POLL_SECONDS = 2.0
+#: Levels of undo kept.
+UNDO_LEVELS = 200
+
+#: Modules whose screens may carry bindings a keymap can target.
+_SCREEN_MODULES = (
+    "papersift.tui.screens.main",
+    "papersift.tui.screens.help",
+    "papersift.tui.screens.tag_editor",
+    "papersift.tui.screens.note_editor",
+    "papersift.tui.screens.triage",
+    "papersift.tui.screens.duplicates",
+    "papersift.tui.screens.export",
+    "papersift.tui.widgets.paper_list",
+    "papersift.tui.widgets.sidebar",
+    "papersift.tui.widgets.filter_bar",
+)
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id of papersift's app, screens and widgets (for checking a keymap)."""
+    ids = {b.id for b in PapersiftApp.BINDINGS if isinstance(b, Binding) and b.id}
+    for name in _SCREEN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        for value in vars(module).values():
+            bindings = getattr(value, "BINDINGS", None)
+            if isinstance(value, type) and isinstance(bindings, list):
+                ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
+    return ids
+
+
+def touched_ids(change: Change) -> frozenset[str]:
+    """The papers a change (or its undo) touches."""
+    ids = set(change.triage_before)
+    if change.papers_before:
+        ids.update(change.papers_before)
+    if change.decision:
+        ids.update(change.decision)
+    return frozenset(ids)
+
+
+class PapersiftApp(App[None]):
+    """Triage reading lists of research papers from the keyboard."""
+
+    TITLE = "papersift"
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        styles_dir() / "app.tcss",
+        styles_dir() / "screens.tcss",
+    ]
+    COMMANDS = App.COMMANDS | {PapersiftCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        library: Library,
+        *,
+        config: UiConfig | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.library = library
+        self.config = config if config is not None else load_config()
+        self.poll_seconds = poll_seconds
+        self.ui_state: dict[str, Any] = library.load_ui_state()
+        self.index_lock = threading.RLock()
+        self._index: Any = None
+        self._undo: list[Change] = []
+        self.main_screen: MainScreen | None = None
+        self._theme_ready = False
+
+    # ------------------------------------------------------------------ start / stop
+
+    def get_default_screen(self) -> Screen[Any]:
+        self.main_screen = MainScreen()
+        return self.main_screen
+
+    def on_mount(self) -> None:
+        for problem in self.config.problems:
+            self.say(problem, severity="warning", timeout=10)
+        self._apply_keymap()
+        self._apply_theme()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if not self.library.is_empty():
+            self.run_worker(self._build_index, thread=True, group="index", exit_on_error=False)
+        if self.poll_seconds > 0:
+            self.set_interval(self.poll_seconds, self._poll)
+
+    def _apply_keymap(self) -> None:
+        keys = self.config.keys
+        if not keys:
+            return
+        unknown = unknown_ids(keys, known_binding_ids())
+        if unknown:
+            self.say(
+                f"{self.config.path}: [keys] has unknown binding ids: {', '.join(unknown)} "
+                "(press ? to see the ids)",
+                severity="warning",
+                timeout=10,
+            )
+        self.set_keymap({k: v for k, v in keys.items() if k not in unknown})
+
+    def _apply_theme(self) -> None:
+        """The config's theme, unless the user picked another (ctrl+p) since it was set."""
+        configured = self.config.theme
+        remembered = self.ui_state.get("theme")
+        if remembered and self.ui_state.get("theme_config") == configured:
+            wanted = remembered
+        else:
+            wanted = configured or remembered
+        if wanted:
+            if wanted in self.available_themes:
+                self.theme = wanted
+            else:
+                self.say(
+                    f"unknown theme {wanted!r}; available: "
+                    + ", ".join(sorted(self.available_themes)),
+                    severity="warning",
+                    timeout=10,
+                )
+        self._theme_ready = True
+
+    def _theme_changed(self, theme: Any) -> None:
+        if self._theme_ready:
+            self.save_ui_state_soon()
+
+    async def action_quit(self) -> None:
+        self.save_ui_state()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.save_ui_state()
+
+    # ------------------------------------------------------------------ ui state
+
+    def current_ui_state(self) -> dict[str, Any]:
+        state = dict(self.ui_state)
+        if self.main_screen is not None and self.main_screen.is_mounted:
+            state.update(self.main_screen.ui_state())
+        state["theme"] = self.theme
+        state["theme_config"] = self.config.theme
+        return state
+
+    def save_ui_state(self) -> None:
+        """Remember view, query, sort, cursor and theme (now, on this thread)."""
+        with contextlib.suppress(Exception):
+            self.ui_state = self.current_ui_state()
+        self.library.save_ui_state(self.ui_state)
+
+    def save_ui_state_soon(self) -> None:
+        """Remember the state from a worker (a view change should not wait for the disk)."""
+        self.ui_state = self.current_ui_state()
+        state = dict(self.ui_state)
+        self.run_worker(
+            lambda: self.library.save_ui_state(state),
+            thread=True,
+            group="ui-state",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    # ------------------------------------------------------------------ search index
+
+    @property
+    def index(self) -> Any:
+        """The search index over the library (built on first use if not built yet)."""
+        with self.index_lock:
+            if self._index is None:
+                from papersift.query import SearchIndex
+
+                self._index = SearchIndex(self.library.entries())
+            return self._index
+
+    def _build_index(self) -> None:
+        _ = self.index
+
+    def rebuild_index(self) -> None:
+        """Build the index afresh (after an import or another process's change)."""
+        from papersift.query import SearchIndex
+
+        index = SearchIndex(self.library.entries())
+        with self.index_lock:
+            self._index = index
+
+    def search(self, query: Any, within: set[str] | None = None) -> list[tuple[str, float]]:
+        """Run a parsed query against the index (thread-safe)."""
+        with self.index_lock:
+            return list(self.index.search(query, within=within))
+
+    def _update_index(self, ids: Iterable[str]) -> None:
+        with self.index_lock:
+            if self._index is None:
+                return
+            for pid in ids:
+                if pid in self.library.papers:
+                    self._index.update(self.library.entry(pid))
+                else:
+                    with contextlib.suppress(KeyError, ValueError):
+                        self._index.remove(pid)
+
+    # ------------------------------------------------------------------ changes
+
+    def say(
+        self, message: str, *, severity: str = "information", timeout: float | None = None
+    ) -> None:
+        """Notify with text that may hold data (never read as markup)."""
+        self.notify(
+            clean(message),
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout if timeout is not None else (8 if severity == "error" else 3),
+            markup=False,
+        )
+
+    def perform(self, fn: Callable[[], Change]) -> None:
+        """Run a library action in a thread worker; on success it can be undone."""
+        self.run_worker(
+            lambda: self._perform_in_thread(fn),
+            thread=True,
+            group="db",
+            exit_on_error=False,
+            description="library change",
+        )
+
+    def _perform_in_thread(self, fn: Callable[[], Change]) -> None:
+        try:
+            change = fn()
+        except PapersiftError as exc:
+            self.call_from_thread(self.say, str(exc), severity="error")
+            return
+        except Exception as exc:  # a bug must not take the user's session down
+            self.log.error("action failed", exc)
+            self.call_from_thread(
+                self.say, f"Could not do that: {type(exc).__name__}: {exc}", severity="error"
+            )
+            return
+        ids = touched_ids(change)
+        self._update_index(ids)
+        self.call_from_thread(self._change_done, change, ids)
+
+    def _change_done(self, change: Change, ids: frozenset[str]) -> None:
+        if ids:
+            self._undo.append(change)
+            del self._undo[:-UNDO_LEVELS]
+            self.post_library_changed(ids)
+        text = change.description[:1].upper() + change.description[1:]
+        self.say(text if ids else f"{text} (no change)")
+
+    def post_library_changed(self, ids: frozenset[str] | None) -> None:
+        """Tell every screen on the stack that these papers changed."""
+        for screen in list(self.screen_stack):
+            screen.post_message(LibraryChanged(ids))
+
+    def action_undo(self) -> None:
+        """Revert the last change (several levels)."""
+        if not self._undo:
+            self.say("Nothing to undo.")
+            return
+        change = self._undo.pop()
+        self.run_worker(
+            lambda: self._undo_in_thread(change),
+            thread=True,
+            group="db",
+            exit_on_error=False,
+            description="undo",
+        )
+
+    def _undo_in_thread(self, change: Change) -> None:
+        try:
+            actions.undo(self.library, change)
+        except PapersiftError as exc:
+            self.call_from_thread(self._undo_failed, change, str(exc))
+            return
+        except Exception as exc:
+            self.log.error("undo failed", exc)
+            self.call_from_thread(self._undo_failed, change, f"{type(exc).__name__}: {exc}")
+            return
+        ids = touched_ids(change)
+        self._update_index(ids)
+        self.call_from_thread(self._undo_done, change, ids)
+
+    def _undo_failed(self, change: Change, message: str) -> None:
+        self._undo.append(change)
+        self.say(f"Undo failed: {message}", severity="error")
+
+    def _undo_done(self, change: Change, ids: frozenset[str]) -> None:
+        self.post_library_changed(ids)
+        self.say(f"Undone: {change.description}")
+
+    @property
+    def undo_depth(self) -> int:
+        return len(self._undo)
+
+    def view_ids(self) -> list[str]:
+        """Paper ids of the current view/filter, in display order."""
+        if self.main_screen is None or not self.main_screen.is_mounted:
+            return []
+        return self.main_screen.paper_list.ids
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed is a bug: say so instead of failing silently."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.log.error("worker failed", event.worker, error)
+            self.say(
+                f"Something went wrong ({event.worker.group}): {type(error).__name__}: {error}",
+                severity="error",
+            )
+
+    # ------------------------------------------------------------------ other processes
+
+    def _poll(self) -> None:
+        if self.main_screen is not None and self.main_screen.importing:
+            return
+        self.run_worker(
+            self._poll_in_thread, thread=True, group="poll", exclusive=True, exit_on_error=False
+        )
+
+    def _poll_in_thread(self) -> None:
+        try:
+            changed = self.library.refresh_if_changed()
+        except PapersiftError as exc:
+            self.call_from_thread(self.say, str(exc), severity="error")
+            return
+        if not changed or get_current_worker().is_cancelled:
+            return
+        self.rebuild_index()
+        self.call_from_thread(self.post_library_changed, None)
+
+    # ------------------------------------------------------------------ screens
+
+    def action_help(self) -> None:
+        from papersift.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+
+def run(library_path: Path) -> None:
+    """Open the library at `library_path` (created if missing) and run the TUI."""
+    library = Library(Path(library_path))
+    try:
+        PapersiftApp(library).run()
+    finally:
+        library.close()

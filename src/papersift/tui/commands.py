@@ -1,0 +1,100 @@
+"""The command palette (ctrl+p): every action of the screen below, plus views, sorts and
+copy formats. Textual's own commands (themes, keys, quit, screenshot) stay alongside.
+
+Names can contain data (tag names, file names), so hits are built as plain `Content`
+with the matched letters styled, never through markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import FuzzySearch
+from textual.style import Style
+
+from papersift.textsafe import one_line
+
+_MATCH_STYLE = Style(bold=True, underline=True)
+
+Command = tuple[str, Callable[[], Any], str]
+
+
+def _highlight(fuzzy: FuzzySearch, query: str, candidate: str) -> tuple[float, Content]:
+    score, offsets = fuzzy.match(query, candidate)
+    content = Content(candidate)
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(_MATCH_STYLE, offset, offset + 1)
+    return score, content
+
+
+class PapersiftCommands(Provider):
+    """Commands for what the user can do on the current screen."""
+
+    def _commands(self) -> list[Command]:
+        from papersift.tui.screens.help import key_labels, own_bindings
+
+        app: Any = self.app
+        screen = self.screen
+        commands: list[Command] = []
+        seen: set[str] = set()
+
+        def run(node: Any, action: str) -> None:
+            app.call_later(node.run_action, action)
+
+        nodes: list[Any] = [screen]
+        nodes += [w for w in screen.walk_children() if type(w).__module__.startswith("papersift.")]
+        nodes.append(app)
+        for node in nodes:
+            for binding in own_bindings(node):
+                if binding.action in seen or not binding.description:
+                    continue
+                seen.add(binding.action)
+                keys = " ".join(key_labels(app, binding))
+                commands.append((binding.description, partial(run, node, binding.action), keys))
+
+        main = getattr(app, "main_screen", None)
+        if main is not None and screen is main:
+            from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS
+            from papersift.tui.widgets.sidebar import view_title
+
+            sidebar = main.sidebar
+            for key in sidebar.view_keys():
+                count = sidebar.count_of(key)
+                title = f"View: {view_title(key)}"
+                commands.append(
+                    (title, partial(main.set_view, key), "" if count is None else f"{count:,}")
+                )
+            for sort in SORTS:
+                commands.append(
+                    (f"Sort by {SORT_LABELS[sort]}", partial(main.set_sort, sort), "o cycles")
+                )
+            commands.append(("Clear the filter", main.filter_bar.action_clear, ""))
+            try:
+                from papersift.bibtex_export import COPY_FORMATS
+            except ImportError:
+                COPY_FORMATS = {}
+            for fmt, label in COPY_FORMATS.items():
+                commands.append(
+                    (
+                        f"Copy as {one_line(label)}",
+                        partial(main.copy_as, fmt),
+                        "selection or cursor",
+                    )
+                )
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text or None)
+
+    async def search(self, query: str) -> Hits:
+        fuzzy = FuzzySearch()
+        for name, callback, help_text in self._commands():
+            score, display = _highlight(fuzzy, query, name)
+            if score > 0:
+                yield Hit(score, display, callback, text=name, help=help_text or None)

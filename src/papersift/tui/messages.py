@@ -1,0 +1,18 @@
+"""Messages that cross the app: posted by the app to every screen on the stack.
+
+Messages that belong to one widget are nested in that widget (`PaperList.CursorMoved`,
+`Sidebar.ViewSelected`, `FilterBar.Changed`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class LibraryChanged(Message):
+    """The library changed: these paper ids (None: anything, e.g. another process wrote)."""
+
+    ids: frozenset[str] | None

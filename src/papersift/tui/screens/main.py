@@ -1,0 +1,707 @@
+"""The main screen: filter box, sidebar of views, paper list, detail pane, footer.
+
+Keys (every binding has an id, so `[keys]` in the config can move it):
+
+=========  ==========================================================
+s          star / unstar (toggle)
+i r w x d  status: i inbox, r to-read ("read later"), w reading ("working
+           through it"), x read (checked off), d discarded
+t  n       tags (TagEditor), note (NoteEditor)
+y  e       copy as BibTeX to the clipboard, export (ExportScreen)
+enter      triage mode over the current view, from the cursor
+D          review possible duplicates
+o  O       cycle the sort (relevance, title, year, recently changed), reverse it
+/          filter box; v views sidebar; [ ] previous/next view; J K scroll details
+=========  ==========================================================
+
+Actions apply to the selected papers if any (space, a), else to the paper under the
+cursor. Filtering and counting run in thread workers; changes go through `app.perform`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.worker import Worker, get_current_worker
+
+from papersift import actions
+from papersift.actions import Change
+from papersift.models import STATUSES, Entry, Paper, PapersiftError
+from papersift.tui.messages import LibraryChanged
+from papersift.tui.widgets.detail import PaperDetail
+from papersift.tui.widgets.filter_bar import FilterBar
+from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS, PaperList, sort_ids
+from papersift.tui.widgets.sidebar import (
+    DEFAULT_VIEW,
+    DUPLICATES,
+    Sidebar,
+    ViewCounts,
+    is_known_view,
+    view_predicate,
+    view_title,
+)
+
+if TYPE_CHECKING:
+    from papersift.tui.app import PapersiftApp
+
+#: Terminal widths below which the layout changes (see styles/app.tcss).
+NARROW_WIDTH = 100
+WIDE_WIDTH = 140
+#: Seconds to wait after a change before recounting the sidebar (changes come in bursts).
+COUNT_DELAY = 0.2
+#: The tags column never gets wider than this.
+TAGS_MAX = 28
+
+_STATUS_KEYS = {"inbox": "i", "to-read": "r", "reading": "w", "read": "x", "discarded": "d"}
+_STATUS_DESCRIPTIONS = {
+    "inbox": "Inbox",
+    "to-read": "To read",
+    "reading": "Reading",
+    "read": "Read",
+    "discarded": "Discard",
+}
+
+
+def combine_changes(changes: list[Change]) -> Change:
+    """Several changes made as one user action, undone together."""
+    if len(changes) == 1:
+        return changes[0]
+    before: dict[str, Any] = {}
+    for change in changes:
+        for pid, triage in change.triage_before.items():
+            before.setdefault(pid, triage)  # the earliest state is what undo restores
+    return Change(description="; ".join(c.description for c in changes), triage_before=before)
+
+
+class MainScreen(Screen[None]):
+    """The list of papers and everything around it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "star", "Star", id="star"),
+        *(
+            Binding(
+                _STATUS_KEYS[status],
+                f"status('{status}')",
+                _STATUS_DESCRIPTIONS[status],
+                id=f"status-{status}",
+                tooltip=f"Set the status to {status}",
+            )
+            for status in STATUSES
+        ),
+        Binding("t", "tags", "Tags", id="tags"),
+        Binding("n", "note", "Note", id="note"),
+        Binding("question_mark", "app.help", "Help", id="help"),
+        Binding("y", "copy_bibtex", "Copy", id="copy-bibtex", tooltip="Copy as BibTeX"),
+        Binding("e", "export", "Export", id="export"),
+        Binding("enter", "triage", "Triage", id="triage"),
+        Binding("slash", "focus_filter", "Filter", id="filter"),
+        Binding("o", "cycle_sort", "Sort", id="sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
+        Binding("D", "duplicates", "Duplicates", show=False, id="duplicates"),
+        Binding("v", "focus_views", "Views", show=False, id="views"),
+        Binding(
+            "left_square_bracket", "next_view(-1)", "Previous view", show=False, id="previous-view"
+        ),
+        Binding("right_square_bracket", "next_view(1)", "Next view", show=False, id="next-view"),
+        Binding("J", "scroll_detail(1)", "Scroll details down", show=False, id="detail-down"),
+        Binding("K", "scroll_detail(-1)", "Scroll details up", show=False, id="detail-up"),
+    ]
+
+    @dataclass
+    class FilterDone(Message):
+        """A filter worker finished (results for generation `generation`)."""
+
+        generation: int
+        ids: list[str]
+        total: int
+        has_query: bool
+        error: str | None = None
+        position: int | None = None
+        keep: str | None = None
+        fallback_index: int | None = None
+        tags_width: int = 0
+
+    @dataclass
+    class CountsDone(Message):
+        counts: ViewCounts
+
+    @dataclass
+    class ImportProgress(Message):
+        stage: str
+        done: int
+        total: int
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, MainScreen.ImportProgress)
+
+    @dataclass
+    class ImportDone(Message):
+        papers: int
+        error: str | None = None
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.view = DEFAULT_VIEW
+        self._generation = 0
+        self._restore_cursor: str | None = None
+        self._count_timer: Timer | None = None
+        self._counts: ViewCounts | None = None
+        self._filtered_once = False
+        self.importing = False
+
+    @property
+    def papersift(self) -> PapersiftApp:
+        return cast("PapersiftApp", self.app)
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield FilterBar(id="filter-bar")
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Container(id="center"):
+                with Vertical(id="list-pane"):
+                    yield Static(id="list-title")
+                    yield PaperList(self._entry_of, id="papers")
+                    with Vertical(id="import-progress"):
+                        yield Label("Preparing your library…", id="import-label")
+                        yield ProgressBar(id="import-bar", show_eta=False)
+                yield PaperDetail(id="detail")
+        yield Footer(compact=True)
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one("#papers", PaperList)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter-bar", FilterBar)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one("#sidebar", Sidebar)
+
+    @property
+    def detail(self) -> PaperDetail:
+        return self.query_one("#detail", PaperDetail)
+
+    def _entry_of(self, paper_id: str) -> Entry:
+        library = self.papersift.library
+        try:
+            return library.entry(paper_id)
+        except KeyError:
+            return Entry(Paper(id=paper_id, title="(no longer in the library)"))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.set_class(width < NARROW_WIDTH, "-narrow")
+        self.set_class(NARROW_WIDTH <= width < WIDE_WIDTH, "-medium")
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+
+    # ------------------------------------------------------------------ start
+
+    def on_mount(self) -> None:
+        self._apply_width(self.app.size.width)
+        state = self.papersift.ui_state
+        library = self.papersift.library
+        view = state.get("view")
+        if (
+            isinstance(view, str)
+            and is_known_view(view)
+            and (not view.startswith("tag:") or view[4:] in library.all_tags())
+        ):
+            self.view = view
+        sort = state.get("sort")
+        if sort in SORTS:
+            self.paper_list.sort = sort
+        self.paper_list.sort_reverse = bool(state.get("sort_reverse", False))
+        query = state.get("query")
+        if isinstance(query, str):
+            self.filter_bar.set_text(query)
+        cursor = state.get("cursor")
+        self._restore_cursor = cursor if isinstance(cursor, str) else None
+        self.detail.show(None)
+        self.paper_list.focus()
+        if library.is_empty() and not library.readonly:
+            self._start_import()
+        else:
+            self.refilter()
+            self.refresh_counts()
+
+    # ------------------------------------------------------------------ first run import
+
+    def _start_import(self) -> None:
+        self.importing = True
+        self.add_class("-importing")
+        self.query_one("#import-label", Label).update(
+            "Your library is empty: importing the bundled sample papers…"
+        )
+        self._import_worker()
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _import_worker(self) -> None:
+        from papersift.importer import import_sample_corpus
+
+        library = self.papersift.library
+        try:
+            reports = import_sample_corpus(
+                library,
+                lambda stage, done, total: self.post_message(
+                    self.ImportProgress(stage, done, total)
+                ),
+            )
+        except PapersiftError as exc:
+            self.post_message(self.ImportDone(0, str(exc)))
+            return
+        problems = [r.error for r in reports if r.error]
+        self.papersift.rebuild_index()
+        self.post_message(self.ImportDone(len(library), "; ".join(problems) or None))
+
+    def on_main_screen_import_progress(self, message: ImportProgress) -> None:
+        stage = {"read": "Reading", "dedupe": "Finding duplicates", "write": "Saving"}.get(
+            message.stage, message.stage
+        )
+        self.query_one("#import-label", Label).update(
+            f"Your library is empty: importing the bundled sample papers… {stage}"
+        )
+        self.query_one("#import-bar", ProgressBar).update(
+            total=max(message.total, 1), progress=message.done
+        )
+
+    def on_main_screen_import_done(self, message: ImportDone) -> None:
+        self.importing = False
+        self.remove_class("-importing")
+        if message.error:
+            self.papersift.say(f"Sample import: {message.error}", severity="error")
+        if message.papers:
+            self.papersift.say(
+                f"Imported {message.papers} sample papers. Import your own with "
+                "`papersift import FILE…`.",
+                timeout=8,
+            )
+        self.refilter()
+        self.refresh_counts()
+
+    # ------------------------------------------------------------------ filtering
+
+    def refilter(self, *, keep: str | None = None, fallback_index: int | None = None) -> None:
+        """Recompute the list for the current view, query and sort (in a worker)."""
+        self._generation += 1
+        plist = self.paper_list
+        self._filter_worker(
+            self._generation,
+            self.view,
+            self.filter_bar.text,
+            plist.sort,
+            plist.sort_reverse,
+            keep,
+            fallback_index,
+        )
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _filter_worker(
+        self,
+        generation: int,
+        view: str,
+        text: str,
+        sort: str,
+        reverse: bool,
+        keep: str | None,
+        fallback_index: int | None,
+    ) -> None:
+        from papersift.query import QueryError, parse
+
+        worker = get_current_worker()
+        app = self.papersift
+        entries = {e.id: e for e in app.library.entries()}
+        predicate = view_predicate(view)
+        in_view = [pid for pid, e in entries.items() if predicate(e)]
+        has_query = bool(text.strip())
+        scores: dict[str, float] | None = None
+        if has_query:
+            try:
+                query = parse(text)
+            except QueryError as exc:
+                self.post_message(
+                    self.FilterDone(generation, [], len(in_view), True, exc.reason, exc.position)
+                )
+                return
+            if worker.is_cancelled:
+                return
+            hits = app.search(query, set(in_view))
+            scores = dict(hits)
+            ids = [pid for pid, _ in hits if pid in entries]
+        else:
+            ids = in_view
+
+        def entry_of(pid: str) -> Entry:
+            return entries[pid]
+
+        ids = sort_ids(ids, entry_of, sort, reverse, scores)
+        tags_width = 0
+        for pid in ids:
+            tags = entries[pid].triage.tags
+            if tags:
+                tags_width = max(tags_width, sum(len(t) + 2 for t in tags) - 2)
+                if tags_width >= TAGS_MAX:
+                    break
+        if worker.is_cancelled:
+            return
+        self.post_message(
+            self.FilterDone(
+                generation,
+                ids,
+                len(in_view),
+                has_query,
+                keep=keep,
+                fallback_index=fallback_index,
+                tags_width=tags_width,
+            )
+        )
+
+    def on_main_screen_filter_done(self, message: FilterDone) -> None:
+        if message.generation != self._generation:
+            return  # a newer filter is on its way
+        bar = self.filter_bar
+        if message.error is not None:
+            bar.show_error(message.error, message.position)
+            return
+        bar.show_error(None)
+        plist = self.paper_list
+        if message.has_query:
+            plist.empty_message = "No paper in this view matches the filter."
+        elif self.view == "status:inbox":
+            plist.empty_message = "Inbox zero: every paper here has been triaged."
+        else:
+            plist.empty_message = "No papers in this view."
+        keep, fallback = message.keep, message.fallback_index
+        restore = self._restore_cursor
+        self._restore_cursor = None
+        if restore is not None:
+            keep, fallback = restore, 0
+        plist.has_query = message.has_query
+        plist.set_rows(
+            message.ids, keep=keep, fallback_index=fallback, tags_width=message.tags_width
+        )
+        if restore is not None and plist.cursor_id == restore:
+            plist.move_cursor_to(restore, center=True)
+        bar.show_count(len(message.ids), message.total, message.has_query)
+        self._filtered_once = True
+        self._update_title()
+        self._show_detail()
+
+    @on(FilterBar.Changed)
+    def _query_changed(self, event: FilterBar.Changed) -> None:
+        self.refilter()
+
+    @on(FilterBar.Left)
+    def _filter_left(self, event: FilterBar.Left) -> None:
+        self.paper_list.focus()
+
+    # ------------------------------------------------------------------ counts and titles
+
+    def refresh_counts(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = None
+        self._count_worker()
+
+    def _schedule_counts(self) -> None:
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(COUNT_DELAY, self.refresh_counts)
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def _count_worker(self) -> None:
+        counts = ViewCounts.compute(self.papersift.library)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.CountsDone(counts))
+
+    def on_main_screen_counts_done(self, message: CountsDone) -> None:
+        self._counts = message.counts
+        self.sidebar.show_counts(message.counts, self.view)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        plist = self.paper_list
+        parts = [view_title(self.view)]
+        if self._filtered_once:
+            shown = len(plist)
+            parts.append(f"{shown:,} paper" + ("" if shown == 1 else "s"))
+        selected = len(plist.selected)
+        if selected:
+            parts.append(f"{selected:,} selected")
+        direction = " reversed" if plist.sort_reverse else ""
+        label = SORT_LABELS[plist.sort]
+        if plist.sort == "score" and not plist.has_query:
+            label = "library order"
+        parts.append(f"sorted by {label}{direction}")
+        self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
+
+    # ------------------------------------------------------------------ list events
+
+    @on(PaperList.CursorMoved)
+    def _cursor_moved(self, event: PaperList.CursorMoved) -> None:
+        self._show_detail()
+
+    @on(PaperList.SelectionChanged)
+    def _selection_changed(self, event: PaperList.SelectionChanged) -> None:
+        self._update_title()
+
+    @on(PaperList.SortClicked)
+    def _sort_clicked(self, event: PaperList.SortClicked) -> None:
+        plist = self.paper_list
+        if plist.sort == event.sort:
+            plist.sort_reverse = not plist.sort_reverse
+        else:
+            plist.sort, plist.sort_reverse = event.sort, False
+        self._sort_changed()
+
+    @on(PaperList.Activated)
+    def _activated(self, event: PaperList.Activated) -> None:
+        self.action_triage()
+
+    def _show_detail(self) -> None:
+        pid = self.paper_list.cursor_id
+        if pid is None:
+            self.detail.show(None, placeholder=self.paper_list.empty_message)
+        else:
+            self.detail.show(self._entry_of(pid))
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        plist = self.paper_list
+        plist.invalidate(message.ids)
+        pid = plist.cursor_id
+        if message.ids is None or (pid is not None and pid in message.ids):
+            self._show_detail()
+        self.refilter(keep=pid, fallback_index=plist.cursor)
+        self._schedule_counts()
+
+    # ------------------------------------------------------------------ views
+
+    @on(Sidebar.ViewSelected)
+    def _view_selected(self, event: Sidebar.ViewSelected) -> None:
+        self.set_view(event.key)
+        self._hide_overlay_sidebar()
+
+    @on(Sidebar.Left)
+    def _sidebar_left(self, event: Sidebar.Left) -> None:
+        self._hide_overlay_sidebar()
+
+    def _hide_overlay_sidebar(self) -> None:
+        self.remove_class("-show-sidebar")
+        self.paper_list.focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not isinstance(event.widget, Sidebar):
+            self.remove_class("-show-sidebar")
+
+    def set_view(self, key: str) -> None:
+        """Show a view (the duplicates "view" opens the review screen instead)."""
+        if key == DUPLICATES:
+            self.action_duplicates()
+            return
+        if key == self.view:
+            self.paper_list.focus()
+            return
+        self.view = key
+        if self._counts is not None:
+            self.sidebar.show_counts(self._counts, key)
+        self.refilter()
+        self._update_title()
+        self.papersift.save_ui_state_soon()
+
+    def action_focus_views(self) -> None:
+        self.add_class("-show-sidebar")
+        self.sidebar.highlight_view(self.view)
+        self.sidebar.focus()
+
+    def action_next_view(self, step: int) -> None:
+        keys = [k for k in self.sidebar.view_keys() if k != DUPLICATES]
+        if not keys:
+            return
+        index = keys.index(self.view) if self.view in keys else -step
+        self.set_view(keys[(index + step) % len(keys)])
+
+    def action_focus_filter(self) -> None:
+        self.filter_bar.input.focus()
+
+    def action_scroll_detail(self, direction: int) -> None:
+        detail = self.detail
+        step = max(1, detail.scrollable_content_region.height // 2)
+        detail.scroll_to(y=detail.scroll_y + direction * step, animate=False)
+
+    # ------------------------------------------------------------------ sort
+
+    def action_cycle_sort(self) -> None:
+        plist = self.paper_list
+        plist.sort = SORTS[(SORTS.index(plist.sort) + 1) % len(SORTS)]
+        plist.sort_reverse = False
+        self._sort_changed()
+
+    def action_reverse_sort(self) -> None:
+        self.paper_list.sort_reverse = not self.paper_list.sort_reverse
+        self._sort_changed()
+
+    def set_sort(self, sort: str) -> None:
+        self.paper_list.sort, self.paper_list.sort_reverse = sort, False
+        self._sort_changed()
+
+    def _sort_changed(self) -> None:
+        plist = self.paper_list
+        plist.invalidate()
+        self.refilter(keep=plist.cursor_id)
+        self._update_title()
+
+    # ------------------------------------------------------------------ actions
+
+    def _targets(self) -> list[str]:
+        ids = self.paper_list.targets()
+        if not ids:
+            self.papersift.say("No paper here to act on.", severity="warning")
+        return ids
+
+    def action_star(self) -> None:
+        if ids := self._targets():
+            library = self.papersift.library
+            self.papersift.perform(lambda: actions.set_starred(library, ids))
+
+    def action_status(self, status: str) -> None:
+        if ids := self._targets():
+            library = self.papersift.library
+            self.papersift.perform(lambda: actions.set_status(library, ids, status))
+
+    def action_tags(self) -> None:
+        ids = self._targets()
+        if not ids:
+            return
+        from papersift.tui.screens.tag_editor import TagEdit, TagEditor
+
+        library = self.papersift.library
+        titles = [self._entry_of(pid).paper.title for pid in ids]
+        current = list(dict.fromkeys(tag for pid in ids for tag in library.triage_of(pid).tags))
+
+        def apply(edit: TagEdit | None) -> None:
+            if edit is None or (not edit.add and not edit.remove):
+                return
+
+            def change() -> Change:
+                done = []
+                if edit.add:
+                    done.append(actions.add_tags(library, ids, edit.add))
+                if edit.remove:
+                    done.append(actions.remove_tags(library, ids, edit.remove))
+                return combine_changes(done)
+
+            self.papersift.perform(change)
+
+        self.app.push_screen(TagEditor(titles, current, library.all_tags()), apply)
+
+    def action_note(self) -> None:
+        pid = self.paper_list.cursor_id
+        if pid is None:
+            self.papersift.say("No paper here to write a note on.", severity="warning")
+            return
+        from papersift.tui.screens.note_editor import NoteEditor
+
+        library = self.papersift.library
+        entry = self._entry_of(pid)
+
+        def apply(note: str | None) -> None:
+            if note is not None and note != entry.triage.note:
+                self.papersift.perform(lambda: actions.set_note(library, pid, note))
+
+        self.app.push_screen(NoteEditor(entry.paper.title, entry.triage.note), apply)
+
+    def action_export(self) -> None:
+        plist = self.paper_list
+        ids = plist.selected or plist.ids
+        if not ids:
+            self.papersift.say("Nothing to export in this view.", severity="warning")
+            return
+        from papersift.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(ids))
+
+    def action_copy_bibtex(self) -> None:
+        if ids := self._targets():
+            self._copy_worker(ids, None)
+
+    def copy_as(self, fmt: str) -> None:
+        """Copy the selection (or the paper under the cursor) in one of COPY_FORMATS."""
+        if ids := self._targets():
+            self._copy_worker(ids, fmt)
+
+    @work(thread=True, group="clipboard", exit_on_error=False)
+    def _copy_worker(self, ids: list[str], fmt: str | None) -> None:
+        from papersift.bibtex_export import ExportOptions, copy_as, export_bibtex
+        from papersift.clipboard import copy_text
+
+        app = self.papersift
+        library = app.library
+        entries = [library.entry(pid) for pid in ids if pid in library.papers]
+        try:
+            text = export_bibtex(entries, ExportOptions()) if fmt is None else copy_as(entries, fmt)
+            how = copy_text(text, osc52=lambda t: app.call_from_thread(app.copy_to_clipboard, t))
+        except PapersiftError as exc:
+            app.call_from_thread(app.say, str(exc), severity="error")
+            return
+        what = "BibTeX" if fmt is None else fmt
+        count = f"{len(entries)} paper" + ("" if len(entries) == 1 else "s")
+        app.call_from_thread(app.say, f"Copied {count} as {what} {how}")
+
+    def action_triage(self) -> None:
+        plist = self.paper_list
+        if not len(plist):
+            self.papersift.say("No papers in this view to triage.", severity="warning")
+            return
+        from papersift.tui.screens.triage import TriageScreen
+
+        self.app.push_screen(TriageScreen(plist.ids, start=plist.cursor))
+
+    def action_duplicates(self) -> None:
+        from papersift.tui.screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.importing and action in {
+            "star",
+            "status",
+            "tags",
+            "note",
+            "copy_bibtex",
+            "export",
+            "triage",
+            "duplicates",
+        }:
+            return None  # shown greyed out until the first-run import is done
+        return True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.papersift.on_worker_state_changed(event)
+
+    # ------------------------------------------------------------------ state
+
+    def ui_state(self) -> dict[str, Any]:
+        """Where the user is, for the next start."""
+        plist = self.paper_list
+        return {
+            "view": self.view,
+            "query": self.filter_bar.text,
+            "sort": plist.sort,
+            "sort_reverse": plist.sort_reverse,
+            "cursor": plist.cursor_id,
+        }

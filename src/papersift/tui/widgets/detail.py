@@ -1,0 +1,153 @@
+"""The detail pane: everything known about the paper under the cursor.
+
+The pane is one `Text` in one `Static` (one layout pass per cursor move, however many
+parts a paper has), styled through `COMPONENT_CLASSES` so `styles/app.tcss` decides the
+look. All text is data: it is cleaned (`textsafe.clean`) and appended to the `Text`
+as plain strings, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from papersift.models import Entry, SharedView
+from papersift.textsafe import clean
+from papersift.tui.widgets import line_of
+
+
+def _shared_lines(view: SharedView) -> tuple[str, str]:
+    """(summary, note) of someone else's view of the paper."""
+    who = line_of(view.by) or "someone"
+    bits = []
+    if view.starred:
+        bits.append(f"★ starred by {who}")
+    if view.status:
+        bits.append(f"{who}: {line_of(view.status)}")
+    if view.tags:
+        bits.append("tags " + ", ".join(line_of(t) for t in view.tags))
+    if not bits:
+        bits.append(f"seen by {who}")
+    note = f"“{clean(view.note).strip()}” — {who}" if view.note.strip() else ""
+    return " · ".join(bits), note
+
+
+class PaperDetail(VerticalScroll, can_focus=True):
+    """Title, authors, venue/year, DOI/arXiv, abstract, tags, note, others' views, sources."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "paper-detail--title",
+        "paper-detail--meta",
+        "paper-detail--state",
+        "paper-detail--star",
+        "paper-detail--label",
+        "paper-detail--abstract",
+        "paper-detail--note",
+        "paper-detail--shared",
+        "paper-detail--sources",
+        "paper-detail--placeholder",
+    }
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.paper_id: str | None = None
+        #: The text shown (for tests and screen readers of the pane).
+        self.text = Text()
+        self._entry: Entry | None = None
+        self._placeholder = ""
+        self._theme: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-body")
+
+    def _style(self, part: str) -> Style:
+        # The note has a background: blend it with the pane's (a partial style would
+        # drop a translucent colour's alpha).
+        return self.get_component_rich_style(f"paper-detail--{part}", partial=part != "note")
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self.is_mounted and self._theme is not None and self._theme != self.app.theme:
+            self._update(self._build(self._entry, self._placeholder))  # a new theme
+
+    def show(self, entry: Entry | None, *, placeholder: str = "No paper selected.") -> None:
+        """Show a paper (None: the placeholder)."""
+        new_paper = (entry.id if entry is not None else None) != self.paper_id
+        self.paper_id = entry.id if entry is not None else None
+        self._entry = entry
+        self._placeholder = placeholder
+        self._update(self._build(entry, placeholder))
+        if new_paper:
+            self.scroll_home(animate=False)
+
+    def _update(self, text: Text) -> None:
+        self.text = text
+        self._theme = self.app.theme
+        self.query_one("#detail-body", Static).update(text)
+
+    def _build(self, entry: Entry | None, placeholder: str) -> Text:
+        text = Text(end="")
+        if entry is None:
+            text.append(placeholder, self._style("placeholder"))
+            return text
+        paper, triage = entry.paper, entry.triage
+
+        def section(label: str, body: str, part: str) -> None:
+            if body:
+                text.append("\n\n")
+                text.append(label, self._style("label"))
+                text.append("\n")
+                text.append(body, self._style(part))
+
+        text.append(clean(paper.title, keep_newlines=False), self._style("title"))
+
+        meta = []
+        if paper.authors:
+            authors = [line_of(a) for a in paper.authors]
+            if len(authors) > 12:
+                authors = [*authors[:10], f"… and {len(authors) - 10} more"]
+            meta.append(", ".join(authors))
+        where = " · ".join(
+            x for x in (line_of(paper.venue), str(paper.year) if paper.year else "") if x
+        )
+        if where:
+            meta.append(where)
+        ids = []
+        if paper.doi:
+            ids.append(f"doi:{line_of(paper.doi)}")
+        if paper.arxiv:
+            ids.append(f"arXiv:{line_of(paper.arxiv)}")
+        if paper.url and not ids:
+            ids.append(line_of(paper.url))
+        if ids:
+            meta.append("  ".join(ids))
+        if meta:
+            text.append("\n")
+            text.append("\n".join(meta), self._style("meta"))
+
+        text.append("\n")
+        if triage.starred:
+            text.append("★ starred", self._style("star"))
+        else:
+            text.append("☆ not starred", self._style("state"))
+        state = [triage.status]
+        if triage.tags:
+            state.append("tags: " + ", ".join(line_of(t) for t in triage.tags))
+        text.append("  ·  " + "  ·  ".join(state), self._style("state"))
+
+        section("Abstract", clean(paper.abstract).strip(), "abstract")
+        section("Your note", clean(triage.note).strip(), "note")
+        if triage.shared:
+            lines = []
+            for view in triage.shared:
+                summary, note = _shared_lines(view)
+                lines.append(summary + (f"\n  {note}" if note else ""))
+            section("Others", "\n".join(lines), "shared")
+        sources = [f"{line_of(s.file)}#{s.index}" for s in paper.sources]
+        section("Sources", "\n".join([*sources, f"id {paper.id}"]), "sources")
+        return text
