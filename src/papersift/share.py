@@ -139,7 +139,7 @@ FORMAT_VERSION = 1
 #: A reading list is a few hundred KB; 64 Mi characters is far beyond any real one and
 #: keeps a hostile file from costing gigabytes once parsed.
 MAX_LIST_CHARS = 64 * 2**20
-#: The format itself nests 5 levels deep (list > papers > paper > others > view > tags).
+#: The format itself nests 6 levels deep (list > papers > paper > others > view > tags).
 MAX_DEPTH = 16
 #: Per string field (notes and abstracts included); mirrored in the schema.
 MAX_STRING = 1_000_000
