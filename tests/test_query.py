@@ -87,6 +87,7 @@ PARSE_CASES: list[tuple[str, tuple[Term, ...]]] = [
     ("year:2020..", (Term("year", "2020..", lo=2020),)),
     ("year:..2019", (Term("year", "..2019", hi=2019),)),
     ("year:2020..2020", (Term("year", "2020..2020", lo=2020, hi=2020),)),
+    ("year:2019-2021", (Term("year", "2019-2021", lo=2019, hi=2021),)),
     ("source:Mar-13", (Term("source", "mar-13"),)),
     ("id:3FA2", (Term("id", "3fa2"),)),
     ("title:Survey", (W("survey", field="title"),)),
@@ -139,6 +140,9 @@ ERROR_CASES: list[tuple[str, int, str]] = [
     ("year:..", 5, "not a year"),
     ("year:12345", 5, "not a year"),
     ("year:2023..2020", 5, "empty year range"),
+    ("year:2023-2020", 5, "empty year range"),
+    ("year:-2020", 5, "not a year"),
+    ("year:2020-", 5, "not a year"),
     ("year:", 5, "needs a value"),
     ('"unclosed', 0, "unclosed quote"),
     ('align "unclosed phrase', 6, "unclosed quote"),
@@ -440,6 +444,17 @@ def test_filter_entries_ranked_and_empty() -> None:
     assert [e.id for e in filter_entries(HAND, "alignment", ranked=True)] == ["a1", "e5", "b2"]
     with pytest.raises(QueryError):
         filter_entries(HAND, "is:nope")
+
+
+def test_field_only_index_without_text() -> None:
+    index = SearchIndex(HAND, text=False)
+    assert ids(index, "is:starred OR year:<2020 -tag:survey") == ["c3"]
+    assert ids(index, "has:authors") == ["a1", "d4"]
+    for text in ("alignment", '"model"', "title:x", "is:read OR gpt"):
+        assert parse(text).needs_text
+        with pytest.raises(ValueError, match="text=False"):
+            index.search(parse(text))
+    assert not parse("-tag:x year:2020 OR is:read").needs_text
 
 
 def test_query_help_covers_the_syntax() -> None:

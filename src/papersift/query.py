@@ -17,7 +17,8 @@ Fields (names and values are case-insensitive)
     is:starred                  starred
     is:inbox  is:to-read  is:reading  is:read  is:discarded    triage status
     has:note  has:tags  has:abstract  has:authors  has:year  has:doi
-    year:2023  year:>=2022  year:<2020  (also > and <=)  year:2020..2023  year:2020..
+    year:2023  year:>=2022  year:<2020  (also > and <=)
+    year:2020..2023  year:2020-2023  year:2020..  year:..2019     inclusive ranges
     source:mar-13               imported from a file whose name contains "mar-13"
     title:word  abstract:word  note:word  author:name      a word (or "phrase") in
                                 that field only; author words match name prefixes
@@ -101,8 +102,6 @@ class QueryError(PapersiftError):
 KINDS = ("word", "phrase", "tag", "is", "has", "year", "source", "id", "or")
 #: Field names accepted before a colon.
 FIELDS = ("tag", "is", "has", "year", "source", "title", "abstract", "note", "author", "id")
-#: Fields a word or phrase can be restricted to ("" = all of title, abstract, tags, note).
-TEXT_FIELDS = ("", "title", "abstract", "note", "author")
 IS_VALUES = ("starred", *STATUSES)
 _HAS_ALIASES = {
     "note": "note",
@@ -156,6 +155,11 @@ class Query:
         """True when there is nothing to filter on (every entry matches)."""
         return not self.terms
 
+    @property
+    def needs_text(self) -> bool:
+        """True when some term searches text (so the index must have been built with it)."""
+        return any(t.is_text for t in self.terms)
+
 
 # --------------------------------------------------------------------------- parsing
 
@@ -164,7 +168,7 @@ _QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'))
 _FIELD_NAME = re.compile(r"([A-Za-z]+):")
 _WORD = re.compile(r"\w+")
 _YEAR_CMP = re.compile(r"(>=|<=|>|<|=)?([0-9]{1,4})")
-_YEAR_RANGE = re.compile(r"([0-9]{1,4})?\.\.([0-9]{1,4})?")
+_YEAR_RANGE = re.compile(r"([0-9]{1,4})?\.\.([0-9]{1,4})?|([0-9]{1,4})-([0-9]{1,4})")
 _OR = object()
 
 
@@ -206,9 +210,10 @@ def _year_term(value: str, negated: bool, pos: int, vpos: int) -> Term:
             "<=": (None, year),
             "<": (None, year - 1),
         }[op]
-    elif (m := _YEAR_RANGE.fullmatch(value)) and (m.group(1) or m.group(2)):
-        lo = int(m.group(1)) if m.group(1) else None
-        hi = int(m.group(2)) if m.group(2) else None
+    elif (m := _YEAR_RANGE.fullmatch(value)) and any(m.groups()):
+        first, last = (m.group(1), m.group(2)) if m.group(3) is None else (m.group(3), m.group(4))
+        lo = int(first) if first else None
+        hi = int(last) if last else None
         if lo is not None and hi is not None and lo > hi:
             raise QueryError(f"empty year range {value}: the first year is after the last", vpos)
     else:
@@ -510,8 +515,12 @@ class SearchIndex:
     the tokens it matches are scattered into a per-slot score array, best hit winning.
     """
 
-    def __init__(self, entries: Sequence[Entry] = ()) -> None:
+    def __init__(self, entries: Sequence[Entry] = (), *, text: bool = True) -> None:
+        """Index `entries` (in this order). `text=False` skips the word index of titles,
+        abstracts and authors, which is most of the build time, for callers whose
+        queries have only field terms (`not query.needs_text`)."""
         self._lock = threading.Lock()
+        self._with_text = text
         self._ids: list[str | None] = []
         self._slot_of: dict[str, int] = {}
         self._sorted_ids: list[str] = []
@@ -602,8 +611,6 @@ class SearchIndex:
 
     def _put(self, entry: Entry, *, bulk: bool) -> None:
         paper = entry.paper
-        title, abstract = _fold(paper.title), _fold(paper.abstract)
-        authors = tuple(a for a in map(_fold, paper.authors) if a)
         slot = self._slot_of.get(paper.id)
         if slot is None:
             slot = len(self._ids)
@@ -620,13 +627,15 @@ class SearchIndex:
         else:
             self._unindex_attributes(slot)
             self._unindex_triage(slot)
-        if (self._title[slot], self._abstract[slot], self._authors[slot]) != (
-            title,
-            abstract,
-            authors,
-        ):
-            self._unindex_text(slot)
-            self._index_text(slot, title, abstract, authors)
+        if self._with_text:
+            text = (
+                _fold(paper.title),
+                _fold(paper.abstract),
+                tuple(a for a in map(_fold, paper.authors) if a),
+            )
+            if (self._title[slot], self._abstract[slot], self._authors[slot]) != text:
+                self._unindex_text(slot)
+                self._index_text(slot, *text)
         self._index_attributes(slot, entry)
         self._index_triage(slot, entry)
 
@@ -725,8 +734,11 @@ class SearchIndex:
 
         `within` restricts the search to those ids (unknown ids are ignored). Results
         are in index order, or best score first (ties in index order) when `ranked`.
-        An empty query matches everything with score 100.
+        An empty query matches everything with score 100. Raises ValueError for a text
+        query on an index built with `text=False`.
         """
+        if not self._with_text and query.needs_text:
+            raise ValueError("this SearchIndex was built with text=False: no words or phrases")
         with self._lock:
             n = len(self._ids)
             alive = self._flag["alive"][:n]
@@ -891,6 +903,16 @@ class SearchIndex:
     def _phrase_scores(self, phrase: str, fld: str, allowed: _Mask, n: int) -> _Scores:
         scores = np.zeros(n)
         weight = {name: FIELD_WEIGHT[name] if fld == "" else 1.0 for name in _FIELDS_FOR[fld]}
+        if _WORD.fullmatch(phrase):
+            # A single bare word is in a field exactly when one of the field's tokens
+            # contains it: the postings answer without reading any text.
+            vocab = self._author_vocab if fld == "author" else self._text_vocab
+            toks = vocab.containing(phrase)
+            for name in sorted(weight, key=weight.__getitem__):  # best field written last
+                postings = self._postings(name)
+                found = self._slots_of([postings[t] for t in toks if t in postings])
+                scores[found] = EXACT_SCORE * weight[name]
+            return scores
         # Ascending weight order, so a better field's hit overwrites a worse one.
         if "abstract" in weight or "title" in weight:
             names = [name for name in ("title", "abstract") if name in weight]
@@ -983,4 +1005,5 @@ def filter_entries(entries: Sequence[Entry], text: str, *, ranked: bool = False)
     if query.is_empty():
         return list(entries)
     by_id = {e.id: e for e in entries}
-    return [by_id[pid] for pid, _ in SearchIndex(entries).search(query, ranked=ranked)]
+    index = SearchIndex(entries, text=query.needs_text)
+    return [by_id[pid] for pid, _ in index.search(query, ranked=ranked)]
