@@ -614,6 +614,14 @@ def test_remove_and_re_add() -> None:
     assert ids(index, "is:starred author:jane") == ["a1"]
 
 
+def test_duplicate_ids_keep_the_first_position_and_the_last_data() -> None:
+    index = SearchIndex([entry("x", "Old title"), entry("y", "Other"), entry("x", "New title")])
+    assert len(index) == 2
+    assert ids(index, "title") == ["x"]
+    assert ids(index, "old") == []
+    assert ids(index, "new OR other") == ["x", "y"]
+
+
 def test_typo_tolerance_follows_the_current_vocabulary() -> None:
     index = SearchIndex([entry("x", "Alignment"), entry("y", "Other", note="aligment")])
     assert ids(index, "aligment") == ["y"]  # the misspelling is a word of the library

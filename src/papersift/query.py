@@ -766,12 +766,11 @@ class SearchIndex:
                     scored += 1
             slots = np.flatnonzero(mask)
             if total is None:
-                values = np.full(len(slots), EXACT_SCORE)
-            else:
-                values = np.round(total[slots] / scored, 2)
-                if ranked:
-                    best_first = np.argsort(-values, kind="stable")
-                    slots, values = slots[best_first], values[best_first]
+                return list(zip(self._id_col[slots].tolist(), repeat(EXACT_SCORE)))
+            values = np.round(total[slots] / scored, 2)
+            if ranked:
+                best_first = np.argsort(-values, kind="stable")
+                slots, values = slots[best_first], values[best_first]
             return list(zip(self._id_col[slots].tolist(), values.tolist(), strict=True))
 
     def _evaluate(self, term: Term, allowed: _Mask, n: int) -> tuple[_Mask, _Scores | None]:
