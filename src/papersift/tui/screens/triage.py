@@ -1,0 +1,360 @@
+"""Triage mode: one paper at a time, decided with single keys.
+
+The list's papers are shown one by one (title, authors, the whole abstract, tags,
+note, sources). A status key decides and moves on; star, tags and note stay on the
+paper; j/k (or →/←) move without deciding; u undoes the last change and goes back to
+the paper it was made on. Keys agree with the main screen: i inbox, r to-read,
+w reading, x read, d discarded, s star, t tags, n note.
+
+"Triaged" means any status but inbox. The top line counts them over the list
+("37 / 318 triaged") with a progress bar; past the last paper an "all done" panel says
+what is left (g jumps to the first paper still in the inbox).
+
+Changes go through `app.perform` (thread worker + undo stack); the screen redraws when
+the app posts `LibraryChanged`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+
+from papersift import actions
+from papersift.models import DEFAULT_STATUS, Entry
+from papersift.paths import styles_dir
+from papersift.tui.messages import LibraryChanged
+from papersift.tui.safe_text import clean, plain
+from papersift.tui.screens.confirm import key_of
+from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
+
+SCREENS_CSS = styles_dir() / "screens.tcss"
+
+STATUS_LABELS = {
+    "inbox": "Inbox",
+    "to-read": "To read",
+    "reading": "Reading",
+    "read": "Read",
+    "discarded": "Discarded",
+}
+
+
+def describe_sources(entry: Entry) -> str:
+    """`file.txt #3, other.bib #7` (1-based positions, as a person counts)."""
+    return ", ".join(f"{clean(s.file)} #{s.index + 1}" for s in entry.paper.sources)
+
+
+class TriageScreen(Screen[None]):
+    """Decide papers one by one; `ids` in list order, starting at `start`."""
+
+    CSS_PATH = SCREENS_CSS
+    AUTO_FOCUS = "#triage-body"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The decisions are named in the hint line above the footer (with their
+        # current keys), so the footer keeps room for the rest at 80 columns.
+        Binding("r", "decide('to-read')", "To read", id="triage.to-read", show=False),
+        Binding("w", "decide('reading')", "Reading", id="triage.reading", show=False),
+        Binding("x", "decide('read')", "Read", id="triage.read", show=False),
+        Binding("d", "decide('discarded')", "Discard", id="triage.discard", show=False),
+        Binding("i", "decide('inbox')", "Inbox", id="triage.inbox", show=False),
+        Binding("s", "star", "Star", id="triage.star"),
+        Binding("t", "tags", "Tags", id="triage.tags"),
+        Binding("n", "note", "Note", id="triage.note"),
+        Binding("j,right", "move(1)", "Next", id="triage.next"),
+        Binding("k,left", "move(-1)", "Prev", id="triage.previous"),
+        Binding("g", "next_untriaged", "Next in inbox", id="triage.next-inbox", show=False),
+        Binding("u", "undo", "Undo", id="triage.undo"),
+        Binding("escape,q", "back", "Back", id="triage.back"),
+    ]
+
+    def __init__(self, ids: list[str], start: int = 0) -> None:
+        super().__init__()
+        self.paper_ids = list(dict.fromkeys(ids))
+        self.position = max(0, min(start, len(self.paper_ids)))
+        #: Positions of the papers changed here, newest last (for undo's "go back").
+        self._history: list[int] = []
+
+    @property
+    def papersift(self) -> Any:
+        """The app (PapersiftApp's contract: library, perform, action_undo)."""
+        return self.app
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="triage-top"):
+            yield Static(id="triage-progress")
+            yield ProgressBar(id="triage-bar", show_eta=False, show_percentage=True)
+            yield Static(id="triage-position")
+        with VerticalScroll(id="triage-body", can_focus=True):
+            yield Static(id="triage-state")
+            yield Static(id="triage-title")
+            yield Static(id="triage-meta")
+            yield Static(id="triage-note")
+            yield Static(id="triage-abstract")
+            yield Static(id="triage-sources")
+            yield Static(id="triage-shared")
+        with Vertical(id="triage-done"):
+            yield Static(id="triage-done-title")
+            yield Static(id="triage-done-text")
+        yield Static(id="triage-hint", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show()
+        self.query_one("#triage-hint", Static).update(plain(self.hint()))
+
+    def hint(self) -> str:
+        """The decision keys, as bound now: "r to read · w reading · …"."""
+        keys = [
+            f"{key_of(self, f'decide({status!r})')} {label.lower()}"
+            for status, label in (
+                ("to-read", "To read"),
+                ("reading", "Reading"),
+                ("read", "Read"),
+                ("discarded", "Discard"),
+                ("inbox", "Inbox"),
+            )
+        ]
+        return "Decide and go on:  " + " · ".join(keys)
+
+    # ------------------------------------------------------------------ state
+
+    def current_id(self) -> str | None:
+        """The paper shown (its id now: merges are followed), or None past the end."""
+        if not 0 <= self.position < len(self.paper_ids):
+            return None
+        return self.papersift.library.canonical_id(self.paper_ids[self.position])
+
+    def current_entry(self) -> Entry | None:
+        pid = self.current_id()
+        library = self.papersift.library
+        if pid is None or pid not in library.papers:
+            return None
+        return library.entry(pid)
+
+    def _status(self, pid: str) -> str:
+        library = self.papersift.library
+        return library.triage_of(library.canonical_id(pid)).status
+
+    def triaged_count(self) -> int:
+        """Papers of the list with a status other than inbox."""
+        return sum(1 for pid in self.paper_ids if self._status(pid) != DEFAULT_STATUS)
+
+    def progress_text(self) -> str:
+        return f"{self.triaged_count()} / {len(self.paper_ids)} triaged"
+
+    @property
+    def at_end(self) -> bool:
+        return self.position >= len(self.paper_ids)
+
+    # ------------------------------------------------------------------ rendering
+
+    def show(self) -> None:
+        """Redraw for the current position and library state."""
+        total = len(self.paper_ids)
+        done = self.triaged_count()
+        self.query_one("#triage-progress", Static).update(plain(f"{done} / {total} triaged"))
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(total, 1), progress=done)
+        if self.at_end:
+            self.query_one("#triage-position", Static).update(plain("end of list"))
+        else:
+            self.query_one("#triage-position", Static).update(
+                plain(f"paper {self.position + 1} of {total}")
+            )
+        self.set_class(self.at_end, "-done")
+        if self.at_end:
+            self._show_done(done, total)
+        else:
+            self._show_paper()
+        self.refresh_bindings()
+
+    def _show_done(self, done: int, total: int) -> None:
+        title = self.query_one("#triage-done-title", Static)
+        text = self.query_one("#triage-done-text", Static)
+        left = total - done
+        if total == 0:
+            title.update(plain("Nothing to triage"))
+            text.update(plain("This list is empty. Press escape to go back."))
+        elif left == 0:
+            title.update(plain("All done!"))
+            text.update(
+                plain(
+                    f"All {total} papers of this list are triaged.\n"
+                    "Press escape to go back to the list, k to see the last paper again.",
+                    multiline=True,
+                )
+            )
+        else:
+            title.update(plain("End of the list"))
+            still = "1 paper is" if left == 1 else f"{left} papers are"
+            text.update(
+                plain(
+                    f"{done} / {total} triaged; {still} still in the inbox.\n"
+                    "Press g to go to the first one, k to go back, escape to return to the list.",
+                    multiline=True,
+                )
+            )
+
+    def _show_paper(self) -> None:
+        entry = self.current_entry()
+        title = self.query_one("#triage-title", Static)
+        state = self.query_one("#triage-state", Static)
+        meta = self.query_one("#triage-meta", Static)
+        abstract = self.query_one("#triage-abstract", Static)
+        note = self.query_one("#triage-note", Static)
+        sources = self.query_one("#triage-sources", Static)
+        shared = self.query_one("#triage-shared", Static)
+        for status in STATUS_LABELS:
+            state.set_class(entry is not None and entry.triage.status == status, f"-{status}")
+        if entry is None:
+            title.update(plain("(this paper was merged away or removed)"))
+            for widget in (state, meta, abstract, note, sources, shared):
+                widget.update("")
+            return
+        paper, triage = entry.paper, entry.triage
+        state.update(self._state_text(entry))
+        title.update(plain(paper.title))
+        meta_parts = []
+        if paper.authors:
+            authors = ", ".join(paper.authors[:8])
+            if len(paper.authors) > 8:
+                authors += f" and {len(paper.authors) - 8} more"
+            meta_parts.append(authors)
+        if paper.year is not None:
+            meta_parts.append(str(paper.year))
+        if paper.venue:
+            meta_parts.append(paper.venue)
+        if paper.doi:
+            meta_parts.append(f"doi:{paper.doi}")
+        if paper.arxiv:
+            meta_parts.append(f"arXiv:{paper.arxiv}")
+        meta.update(plain(" · ".join(meta_parts)))
+        meta.display = bool(meta_parts)
+        abstract.update(plain(paper.abstract or "(no abstract)", multiline=True))
+        abstract.set_class(not paper.abstract, "-missing")
+        note.display = bool(triage.note)
+        note.update(plain(triage.note, multiline=True))
+        sources.update(plain("Sources: " + describe_sources(entry)) if paper.sources else "")
+        sources.display = bool(paper.sources)
+        shared_lines = []
+        for view in triage.shared:
+            bits = [clean(view.by) or "someone"]
+            if view.starred:
+                bits.append("★")
+            if view.status:
+                bits.append(clean(view.status))
+            if view.tags:
+                bits.append("tags: " + ", ".join(clean(t) for t in view.tags))
+            line = " ".join(bits)
+            if view.note:
+                line += f" — {clean(view.note)}"
+            shared_lines.append(line)
+        shared.update(plain("\n".join(shared_lines), multiline=True))
+        shared.display = bool(shared_lines)
+
+    def _state_text(self, entry: Entry) -> Text:
+        triage = entry.triage
+        text = Text(end="")
+        text.append("★ starred" if triage.starred else "☆ not starred")
+        text.append("   ")
+        text.append(STATUS_LABELS.get(triage.status, clean(triage.status)))
+        if triage.tags:
+            text.append("   tags: ")
+            text.append(", ".join(clean(t) for t in triage.tags))
+        return text
+
+    def _go(self, position: int) -> None:
+        self.position = max(0, min(position, len(self.paper_ids)))
+        self.query_one("#triage-body").scroll_home(animate=False)
+        self.show()
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        self.show()
+
+    # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("decide", "star", "tags", "note"):
+            # Past the end there is no paper to act on: greyed out in the footer.
+            return None if self.current_entry() is None else True
+        if action == "next_untriaged":
+            return True
+        return True
+
+    def _perform(self, fn) -> None:
+        self._history.append(self.position)
+        self.papersift.perform(fn)
+
+    def action_decide(self, status: str) -> None:
+        pid = self.current_id()
+        if pid is None or self.current_entry() is None:
+            return
+        library = self.papersift.library
+        self._perform(lambda: actions.set_status(library, [pid], status))
+        self._go(self.position + 1)
+
+    def action_star(self) -> None:
+        pid = self.current_id()
+        if pid is None or self.current_entry() is None:
+            return
+        library = self.papersift.library
+        self._perform(lambda: actions.set_starred(library, [pid]))
+
+    def action_tags(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+        library = self.papersift.library
+        pid = entry.id
+
+        def apply(edit: TagEdit | None) -> None:
+            if edit is not None and not edit.is_empty:
+                self._perform(lambda: apply_tag_edit(library, [pid], edit))
+
+        self.app.push_screen(
+            TagEditor([entry.paper.title], list(entry.triage.tags), library.all_tags()), apply
+        )
+
+    def action_note(self) -> None:
+        entry = self.current_entry()
+        if entry is None:
+            return
+        from papersift.tui.screens.note_editor import NoteEditor
+
+        library = self.papersift.library
+        pid = entry.id
+
+        def apply(note: str | None) -> None:
+            if note is not None:
+                self._perform(lambda: actions.set_note(library, pid, note))
+
+        self.app.push_screen(NoteEditor(entry.paper.title, entry.triage.note), apply)
+
+    def action_move(self, step: int) -> None:
+        self._go(self.position + step)
+
+    def action_next_untriaged(self) -> None:
+        """The next paper still in the inbox (wrapping around), if any."""
+        n = len(self.paper_ids)
+        for offset in range(1, n + 1):
+            i = (self.position + offset) % n if n else 0
+            if self._status(self.paper_ids[i]) == DEFAULT_STATUS:
+                self._go(i)
+                return
+        self.notify("Every paper of this list is triaged.", markup=False)
+
+    def action_undo(self) -> None:
+        if self._history:
+            self._go(self._history.pop())
+        self.papersift.action_undo()
+
+    def action_back(self) -> None:
+        self.dismiss()

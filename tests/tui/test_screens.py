@@ -1,0 +1,749 @@
+"""Pilot tests of the secondary screens: triage, tag/note editors, duplicates, confirm.
+
+Each screen runs in `HostApp` (tests/tui/screens_host.py), which keeps the
+`PapersiftApp` contract, over a real library: the sample corpus imported by the real
+importer, plus three hand-made possible duplicates. Changes are checked by reopening
+the library from disk.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+
+from papersift import actions
+from papersift.store import Library
+from papersift.tui.safe_text import clean, has_controls, plain
+from papersift.tui.screens.confirm import ConfirmScreen
+from papersift.tui.screens.duplicates import DiffText, DuplicatesScreen, word_diff
+from papersift.tui.screens.note_editor import NoteEditor
+from papersift.tui.screens.tag_editor import (
+    NearMissPrompt,
+    TagChips,
+    TagEdit,
+    TagEditor,
+    TagSuggestions,
+    apply_tag_edit,
+    suggest_tags,
+)
+from papersift.tui.screens.triage import TriageScreen
+
+from .screens_host import NASTY_TITLE, HostApp, add_paper, build_library, copy_library, settle
+
+SIZE = (100, 32)
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def screens_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_library(tmp_path_factory.mktemp("screens") / "library")
+
+
+@pytest.fixture
+def lib_dir(tmp_path: Path, screens_template: Path) -> Path:
+    return copy_library(screens_template, tmp_path / "library")
+
+
+@pytest.fixture
+def open_library(lib_dir: Path) -> Iterator[Callable[[], Library]]:
+    opened: list[Library] = []
+
+    def open_() -> Library:
+        library = Library(lib_dir)
+        opened.append(library)
+        return library
+
+    yield open_
+    for library in opened:
+        library.close()
+
+
+@pytest.fixture
+def host(open_library: Callable[[], Library]) -> Callable[..., HostApp]:
+    def make(factory: Callable[[HostApp], Screen[Any]]) -> HostApp:
+        return HostApp(open_library(), factory)
+
+    return make
+
+
+def reread(path: Path) -> Library:
+    """The library as it is on disk now."""
+    return Library(path, readonly=True)
+
+
+def screen_text(app: HostApp) -> str:
+    """What the terminal shows (the screenshot's text)."""
+    svg = app.export_screenshot()
+    text = re.sub(r"<[^>]+>", "", svg)
+    return html.unescape(text).replace("\xa0", " ")
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[{" ": "space", ",": "comma", "-": "minus"}.get(c, c) for c in text])
+
+
+# ---------------------------------------------------------------------- safe text
+
+
+def test_clean_makes_controls_visible_and_keeps_markup_literal() -> None:
+    assert clean("a\x1b[31mb") == "a␛[31mb"
+    assert clean("bell\x07 csi\x9b2J del\x7f") == "bell␇ csi\ufffd2J del␡"
+    assert clean("rtl\u202eevil") == "rtl\ufffdevil"
+    assert clean("two\nlines\r\nthree\tx") == "two lines three x"
+    assert clean("two\r\nlines\rx", multiline=True) == "two\nlines\nx"
+    assert plain("[bold red]x[/] [link=https://e.example]y[/link]").plain == (
+        "[bold red]x[/] [link=https://e.example]y[/link]"
+    )
+    assert plain("[bold]x[/]").spans == []
+    assert has_controls("a\x1bb") and not has_controls("plain\ntext")
+
+
+# ---------------------------------------------------------------------- triage
+
+
+def first_ids(library: Library, n: int) -> list[str]:
+    return list(library.papers)[:n]
+
+
+async def test_triage_status_keys_decide_and_advance(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 6), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen)
+        ids = screen.paper_ids
+        assert screen.progress_text() == "0 / 6 triaged"
+        for key in ("r", "w", "x", "d"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert screen.position == 4
+        assert screen.progress_text() == "4 / 6 triaged"
+        assert "4 / 6 triaged" in screen_text(app)
+        assert "paper 5 of 6" in screen_text(app)
+        # i sets a paper back to the inbox (and advances too).
+        await pilot.press("k", "i")
+        await settle(pilot)
+        assert screen.position == 4
+        assert screen.progress_text() == "3 / 6 triaged"
+    disk = reread(lib_dir)
+    assert [disk.triage_of(pid).status for pid in ids] == [
+        "to-read",
+        "reading",
+        "read",
+        "inbox",
+        "inbox",
+        "inbox",
+    ]
+
+
+async def test_triage_star_toggles_and_stays(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 3), 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        pid = screen.current_id()
+        await pilot.press("s")
+        await settle(pilot)
+        assert screen.position == 1
+        assert reread(lib_dir).triage_of(pid).starred
+        assert "★ starred" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert not reread(lib_dir).triage_of(pid).starred
+        assert screen.progress_text() == "0 / 3 triaged"
+
+
+async def test_triage_moves_without_deciding(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 4), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("j", "j", "right")
+        assert screen.position == 3
+        await pilot.press("k", "left")
+        assert screen.position == 1
+        await pilot.press("k", "k", "k")
+        assert screen.position == 0
+        title = app.library.papers[screen.current_id()].title
+        assert clean(title) in screen_text(app)
+    assert not reread(lib_dir).triage
+
+
+async def test_triage_undo_reverts_and_goes_back(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 5), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        ids = screen.paper_ids
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert screen.position == 2
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.position == 1
+        assert screen.progress_text() == "1 / 5 triaged"
+    disk = reread(lib_dir)
+    assert disk.triage_of(ids[0]).status == "to-read"
+    assert disk.triage_of(ids[1]).status == "inbox"
+
+
+async def test_triage_counts_earlier_decisions_and_ends_all_done(host, open_library) -> None:
+    library = open_library()
+    ids = first_ids(library, 3)
+    actions.set_status(library, [ids[0]], "read")
+    app = host(lambda app: TriageScreen(ids, 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.progress_text() == "1 / 3 triaged"
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen.at_end
+        text = screen_text(app)
+        assert "All done!" in text
+        assert "3 / 3 triaged" in text
+        # Nothing to decide past the end; k shows the last paper again.
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.at_end
+        await pilot.press("k")
+        assert screen.position == 2
+
+
+async def test_triage_end_of_list_offers_the_papers_left(host) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 4), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("r", "j")
+        await settle(pilot)
+        await pilot.press("d", "j")
+        await settle(pilot)
+        assert screen.at_end
+        text = screen_text(app)
+        assert "End of the list" in text
+        assert "2 / 4 triaged; 2 papers are still in the inbox" in text
+        await pilot.press("g")
+        assert screen.position == 1
+        await pilot.press("g")
+        assert screen.position == 3
+
+
+async def test_triage_tag_and_note_editors(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 3), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        pid = screen.current_id()
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TagEditor)
+        await type_text(pilot, "survey, to cite")
+        await pilot.press("enter")
+        await pilot.press("enter")  # empty line: done
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.position == 0  # tags do not advance
+        assert "tags: survey, to cite" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteEditor)
+        await type_text(pilot, "read section 3")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "read section 3" in screen_text(app)
+    disk = reread(lib_dir)
+    assert disk.triage_of(pid).tags == ("survey", "to cite")
+    assert disk.triage_of(pid).note == "read section 3"
+
+
+async def test_triage_escape_and_q_go_back(host) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 3), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, TriageScreen)
+        app.open()
+        await settle(pilot)
+        assert isinstance(app.screen, TriageScreen)
+        await pilot.press("q")
+        await settle(pilot)
+        assert not isinstance(app.screen, TriageScreen)
+    assert app.results == [None, None]
+
+
+async def test_triage_empty_list(host) -> None:
+    app = host(lambda app: TriageScreen([], 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Nothing to triage" in screen_text(app)
+        await pilot.press("r", "s", "j", "g")
+        await settle(pilot)
+        assert app.performed == []
+
+
+async def test_triage_shows_data_literally(host, lib_dir: Path) -> None:
+    pid = add_paper(
+        lib_dir,
+        NASTY_TITLE,
+        abstract="abstract [red]x[/red] \x1b]0;title\x07",
+        authors=("[b]A[/b]",),
+    )
+    app = host(lambda app: TriageScreen([pid], 0))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "[bold red]Pwned[/] [link=https://evil.example]click[/link] ␛[31mred␛]52;c;aGk=␇" in text
+    assert "abstract [red]x[/red] ␛]0;title␇" in text
+    assert "[b]A[/b]" in text
+    assert not has_controls(text.replace("\n", " "))
+
+
+# ---------------------------------------------------------------------- tag editor
+
+
+def tag_editor(
+    current: list[str] | None = None,
+    all_tags: dict[str, int] | None = None,
+    titles: list[str] | None = None,
+) -> Callable[[HostApp], TagEditor]:
+    tags = (
+        {"RLHF": 5, "alignment": 4, "Wrong age": 2, "safety": 1} if all_tags is None else all_tags
+    )
+    return lambda app: TagEditor(titles or ["A paper"], current or [], tags)
+
+
+async def test_tags_add_several_in_one_go(host) -> None:
+    app = host(tag_editor(["safety"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "survey, to cite ; benchmarks")
+        await pilot.press("enter")
+        assert app.screen.shown_tags() == ["safety", "survey", "to cite", "benchmarks"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=["survey", "to cite", "benchmarks"], remove=[])]
+
+
+async def test_tags_remove_by_typing_minus_tag(host) -> None:
+    app = host(tag_editor(["RLHF", "safety"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "-safety")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=[], remove=["safety"])]
+
+
+async def test_tags_remove_from_the_list_with_a_key_and_restore(host) -> None:
+    app = host(tag_editor(["RLHF", "safety"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        editor = app.screen
+        await pilot.press("up")  # no suggestion picked: up goes to the tag list
+        assert isinstance(app.focused, TagChips)
+        await pilot.press("down", "delete")
+        assert editor.removed == ["safety"]
+        assert "will be removed" in screen_text(app)
+        await pilot.press("x")  # again: restored
+        assert editor.removed == []
+        await pilot.press("up", "backspace")
+        assert editor.removed == ["RLHF"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=[], remove=["RLHF"])]
+
+
+async def test_tags_remove_by_clicking(host) -> None:
+    app = host(tag_editor(["RLHF", "safety"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        chips = app.screen.query_one(TagChips)
+        await pilot.click(chips, offset=(4, 1))
+        await pilot.pause()
+        assert app.screen.removed == ["safety"]
+        await pilot.press("escape")
+        await settle(pilot)
+    assert app.results == [None]
+
+
+@pytest.mark.parametrize(
+    ("typed", "existing"),
+    [("rlhf", "RLHF"), ("wrong age", "Wrong age"), ("aligment", "alignment")],
+)
+async def test_tags_near_miss_use_existing(host, typed: str, existing: str) -> None:
+    app = host(tag_editor())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, typed)
+        await pilot.press("enter")
+        await pilot.pause()
+        prompt = app.screen.query_one(NearMissPrompt)
+        assert prompt.display and app.focused is prompt
+        assert f"'{typed}' looks like the existing tag '{existing}'" in screen_text(app)
+        await pilot.press("y")
+        assert not prompt.display
+        assert isinstance(app.focused, Input)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=[existing], remove=[])]
+
+
+async def test_tags_near_miss_keep_new_spelling_or_skip(host) -> None:
+    app = host(tag_editor())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "rlhf, aligment, fresh")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.added == ["fresh"]
+        await pilot.press("n")  # keep "rlhf"
+        await pilot.press("escape")  # skip "aligment"
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=["fresh", "rlhf"], remove=[])]
+
+
+async def test_tags_ctrl_s_with_a_near_miss_asks_first_then_closes(host) -> None:
+    app = host(tag_editor())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Rlhf")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, TagEditor)
+        await pilot.press("enter")  # enter = use the existing one
+        await settle(pilot)
+    assert app.results == [TagEdit(add=["RLHF"], remove=[])]
+
+
+async def test_tags_suggestions_update_and_tab_takes_one(host) -> None:
+    app = host(tag_editor(["safety"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        box = app.screen.query_one(TagSuggestions)
+        # Empty input: the most used tags (not those already on the paper).
+        assert [box.get_option_at_index(i).id for i in range(box.option_count)] == [
+            "RLHF",
+            "alignment",
+            "Wrong age",
+        ]
+        await type_text(pilot, "ali")
+        await pilot.pause()
+        assert box.get_option_at_index(0).id == "alignment"
+        await pilot.press("tab")
+        assert app.screen.added == ["alignment"]
+        assert app.screen.query_one(Input).value == ""
+        # Pick the second suggestion with down, down and enter.
+        await type_text(pilot, "wr")
+        await pilot.pause()
+        assert box.get_option_at_index(0).id == "Wrong age"
+        await pilot.press("down", "enter")
+        assert app.screen.added == ["alignment", "Wrong age"]
+        await pilot.press("enter")
+        await settle(pilot)
+    assert app.results == [TagEdit(add=["alignment", "Wrong age"], remove=[])]
+
+
+async def test_tags_enter_keeps_what_was_typed_unless_a_suggestion_is_picked(host) -> None:
+    app = host(tag_editor())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "align")  # a prefix of "alignment", typed on purpose
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.added == ["align"]
+
+
+async def test_tags_invalid_tag_is_refused_with_a_message(host) -> None:
+    app = host(tag_editor())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "x" * 70)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.added == []
+        assert app.screen.query_one(Input).value == "x" * 70
+        assert any("longer than" in n.message for n in app._notifications)
+
+
+async def test_tags_escape_cancels(host) -> None:
+    app = host(tag_editor(["RLHF"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "new")
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+    assert app.results == [None]
+
+
+async def test_tags_several_papers_heading_and_literal_titles(host) -> None:
+    titles = [NASTY_TITLE, "Second paper", "Third paper", "Fourth paper"]
+    app = host(tag_editor(["[b]tag[/b]"], titles=titles))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "Tags · 4 papers" in text
+    assert "• [bold red]Pwned[/] [link=https://evil.example]click" in text
+    assert "… and 1 more" in text
+    assert "[b]tag[/b]" in text
+
+
+def test_suggest_tags_ranks_prefix_then_fuzzy() -> None:
+    tags = ["RLHF", "alignment", "Wrong age", "safety", "reward models"]
+    assert suggest_tags("", tags, limit=2) == ["RLHF", "alignment"]
+    assert suggest_tags("rew", tags)[0] == "reward models"
+    assert suggest_tags("age", tags)[0] == "Wrong age"
+    assert "alignment" in suggest_tags("alinment", tags)
+    assert "safety" not in suggest_tags("saf", tags, exclude=["Safety"])
+
+
+def test_apply_tag_edit_is_one_undoable_change(open_library) -> None:
+    library = open_library()
+    ids = first_ids(library, 2)
+    actions.add_tags(library, ids, ["old"])
+    change = apply_tag_edit(library, ids, TagEdit(add=["new"], remove=["old"]))
+    assert [library.triage_of(pid).tags for pid in ids] == [("new",), ("new",)]
+    actions.undo(library, change)
+    assert [library.triage_of(pid).tags for pid in ids] == [("old",), ("old",)]
+
+
+# ---------------------------------------------------------------------- note editor
+
+
+async def test_note_editor_returns_the_text_on_escape(host) -> None:
+    app = host(lambda app: NoteEditor("A paper", "first line"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await type_text(pilot, "second line")
+        await pilot.press("escape")
+        await settle(pilot)
+    assert app.results == ["first line\nsecond line"]
+
+
+async def test_note_editor_ctrl_s_and_unchanged_is_none(host) -> None:
+    app = host(lambda app: NoteEditor("A paper", "keep me"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.results == [None]
+        app.open()
+        await settle(pilot)
+        await type_text(pilot, "!")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == [None, "keep me!"]
+
+
+async def test_note_editor_shows_escapes_inert_and_keeps_them_if_untouched(host) -> None:
+    note = "see [bold]this[/]\x1b[2J\x07"
+    app = host(lambda app: NoteEditor(NASTY_TITLE, note))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        area = app.screen.query_one(TextArea)
+        assert area.text == "see [bold]this[/]␛[2J␇"
+        text = screen_text(app)
+        assert "[bold red]Pwned[/]" in text
+        assert not has_controls(text.replace("\n", " "))
+        await pilot.press("escape")
+        await settle(pilot)
+    assert app.results == [None]  # unchanged: the caller keeps the original note
+
+
+async def test_note_editor_quit_with_editor_open_still_saves(host, lib_dir: Path) -> None:
+    app = host(lambda app: TriageScreen(first_ids(app.library, 2), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = app.screen.current_id()
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "typed before quitting")
+        await pilot.pause()
+        app.exit()
+    assert reread(lib_dir).triage_of(pid).note == "typed before quitting"
+
+
+# ---------------------------------------------------------------------- duplicates
+
+
+async def test_duplicates_shows_pairs_side_by_side(host) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert len(screen.pairs) == 3
+        text = screen_text(app)
+        assert "pair 1 / 3" in text
+        assert "score 92" in text and "abstract prefix 99" in text
+        pd = screen.current()
+        papers = app.library.papers
+        assert papers[pd.a].added < papers[pd.b].added  # older on the left
+        assert "◆ KEEP older" in text
+        left = screen.query_one("#dup-title-left", DiffText)
+        assert left.plain_text == "InfAlign: Inference-aware language model alignment"
+        assert ("InfAlign:", True) in left._parts
+        # Rows that neither side has are hidden; the DOI row (one side only) shows.
+        assert not screen.query_one("#dup-row-url").display
+        assert screen.query_one("#dup-row-doi").display
+        await pilot.press("j")
+        assert "pair 2 / 3" in screen_text(app)
+        await pilot.press("n", "k", "p")
+        assert screen.position == 0
+
+
+async def test_duplicates_keep_apart_is_recorded(host, lib_dir: Path) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        pd = screen.current()
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.position == 1
+    disk = reread(lib_dir)
+    assert disk.decision(pd.a, pd.b) == "apart"
+    assert pd.a in disk.papers and pd.b in disk.papers
+
+
+@pytest.mark.parametrize(
+    ("keys", "kept"),
+    [(["m"], "a"), (["l", "m"], "b"), (["right", "h", "m"], "a"), (["M"], "b")],
+)
+async def test_duplicates_merge_keeps_the_chosen_side(
+    host, lib_dir: Path, keys: list[str], kept: str
+) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pd = app.screen.current()
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+        assert app.screen.position == 1
+    keep, gone = (pd.a, pd.b) if kept == "a" else (pd.b, pd.a)
+    disk = reread(lib_dir)
+    assert disk.decision(pd.a, pd.b) == "merge"
+    assert keep in disk.papers and gone not in disk.papers
+    assert disk.canonical_id(gone) == keep
+
+
+async def test_duplicates_undo_restores_and_goes_back(host, lib_dir: Path) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        pd = screen.current()
+        await pilot.press("m")
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.position == 0
+        assert "✓ merged" not in str(screen.query_one("#dup-top").render())
+    disk = reread(lib_dir)
+    assert disk.decision(pd.a, pd.b) is None
+    assert pd.a in disk.papers and pd.b in disk.papers
+
+
+async def test_duplicates_decided_pair_cannot_be_decided_again(host, lib_dir: Path) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("k")
+        assert "✓ kept apart" in str(screen.query_one("#dup-top").render())
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(app.performed) == 1
+
+
+async def test_duplicates_all_reviewed_then_empty_next_time(host, lib_dir: Path) -> None:
+    app = host(lambda app: DuplicatesScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in ("a", "m", "a"):
+            await pilot.press(key)
+            await settle(pilot)
+        text = screen_text(app)
+        assert "All pairs reviewed" in text
+        assert "1 merged, 2 kept apart" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        app.open()
+        await settle(pilot)
+        assert "No possible duplicates" in screen_text(app)
+    assert len(reread(lib_dir).decisions) == 3
+
+
+def test_word_diff_marks_only_the_words_that_differ() -> None:
+    left, right = word_diff("Attention is all you need", "attention is  all we need!")
+    assert left == [("Attention is all ", False), ("you", True), (" need", False)]
+    assert right == [("attention is  all ", False), ("we", True), (" need", False), ("!", True)]
+    assert word_diff("", "new text") == ([], [("new text", True)])
+    left, right = word_diff("InfAlign: Inference-aware", "Inference-Aware")
+    assert left == [("InfAlign:", True), (" Inference-aware", False)]
+    assert right == [("Inference-Aware", False)]
+
+
+# ---------------------------------------------------------------------- confirm
+
+
+@pytest.mark.parametrize(("key", "answer"), [("y", True), ("n", False), ("escape", False)])
+async def test_confirm_keys(host, key: str, answer: bool) -> None:
+    app = host(lambda app: ConfirmScreen("Overwrite /tmp/[b]x[/b].bib?"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Overwrite /tmp/[b]x[/b].bib?" in screen_text(app)
+        await pilot.press(key)
+        await settle(pilot)
+    assert app.results == [answer]
+
+
+async def test_confirm_buttons(host) -> None:
+    app = host(lambda app: ConfirmScreen("Sure?"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+    assert app.results == [True]
+
+
+# ---------------------------------------------------------------------- bindings
+
+
+@pytest.mark.parametrize(
+    "screen_class", [TriageScreen, DuplicatesScreen, TagEditor, NoteEditor, ConfirmScreen]
+)
+def test_every_binding_has_an_id_and_a_description(screen_class: type) -> None:
+    for binding in screen_class.BINDINGS:
+        assert binding.id and binding.description, binding
+
+
+def test_static_content_is_never_a_markup_string() -> None:
+    # A guard for the rule in safe_text: Static(...) in these screens gets Text or
+    # fixed literals; data always goes through plain()/clean().
+    from papersift.tui.screens import duplicates, note_editor, tag_editor, triage
+
+    for module in (duplicates, note_editor, tag_editor, triage):
+        source = Path(module.__file__).read_text()
+        assert '.update(f"' not in source and ".update(f'" not in source, module
