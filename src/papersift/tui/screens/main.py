@@ -47,7 +47,7 @@ from papersift.tui.widgets.sidebar import (
     Sidebar,
     ViewCounts,
     is_known_view,
-    view_predicate,
+    view_members,
     view_title,
 )
 
@@ -156,6 +156,8 @@ class MainScreen(Screen[None]):
         self._restore_cursor: str | None = None
         self._count_timer: Timer | None = None
         self._counts: ViewCounts | None = None
+        #: Papers per source file, for the corpus state it was computed from.
+        self._sources_cache: tuple[object, dict[str, int]] | None = None
         self._filtered_once = False
         self.importing = False
 
@@ -325,9 +327,10 @@ class MainScreen(Screen[None]):
 
         worker = get_current_worker()
         app = self.papersift
-        entries = {e.id: e for e in app.library.entries()}
-        predicate = view_predicate(view)
-        in_view = [pid for pid, e in entries.items() if predicate(e)]
+        library = app.library
+        papers = library.papers  # replaced, never changed in place, by corpus writes
+        triage = dict(library.triage)  # a snapshot: writers update it in place
+        in_view = view_members(view, papers, triage)
         has_query = bool(text.strip())
         scores: dict[str, float] | None = None
         if has_query:
@@ -340,21 +343,17 @@ class MainScreen(Screen[None]):
                 return
             if worker.is_cancelled:
                 return
-            hits = app.search(query, set(in_view))
+            hits = app.search(query, None if view == "all" else in_view)
             scores = dict(hits)
-            ids = [pid for pid, _ in hits if pid in entries]
+            ids = [pid for pid, _ in hits if pid in papers]
         else:
             ids = in_view
-
-        def entry_of(pid: str) -> Entry:
-            return entries[pid]
-
-        ids = sort_ids(ids, entry_of, sort, reverse, scores)
+        ids = sort_ids(ids, papers, triage, sort, reverse, scores)
         tags_width = 0
-        for pid in ids:
-            tags = entries[pid].triage.tags
-            if tags:
-                tags_width = max(tags_width, sum(len(t) + 2 for t in tags) - 2)
+        shown = set(ids) if len(ids) < len(papers) else None
+        for pid, t in triage.items():
+            if t.tags and (shown is None or pid in shown) and pid in papers:
+                tags_width = max(tags_width, sum(len(x) + 2 for x in t.tags) - 2)
                 if tags_width >= TAGS_MAX:
                     break
         if worker.is_cancelled:
@@ -425,7 +424,12 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
     def _count_worker(self) -> None:
-        counts = ViewCounts.compute(self.papersift.library)
+        library = self.papersift.library
+        stamp = library.corpus_stamp()
+        cached = self._sources_cache
+        sources = cached[1] if cached is not None and cached[0] == stamp else None
+        counts = ViewCounts.compute(library, sources)
+        self._sources_cache = (stamp, counts.sources)
         if not get_current_worker().is_cancelled:
             self.post_message(self.CountsDone(counts))
 
@@ -440,7 +444,7 @@ class MainScreen(Screen[None]):
         if self._filtered_once:
             shown = len(plist)
             parts.append(f"{shown:,} paper" + ("" if shown == 1 else "s"))
-        selected = len(plist.selected)
+        selected = plist.selected_count
         if selected:
             parts.append(f"{selected:,} selected")
         direction = " reversed" if plist.sort_reverse else ""

@@ -12,7 +12,7 @@ Line 0 is the column header (it does not scroll); row `i` of the list is virtual
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,7 +27,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from papersift.models import STATUSES, Entry
+from papersift.models import STATUSES, Entry, Paper, Triage
 from papersift.tui.widgets import fit, fit_right, line_of
 
 #: Sort orders, in the order `o` cycles through them.
@@ -55,24 +55,26 @@ STATUS_LABELS = {
 
 def sort_ids(
     ids: Sequence[str],
-    entry_of: Callable[[str], Entry],
+    papers: Mapping[str, Paper],
+    triage: Mapping[str, Triage],
     sort: str,
     reverse: bool = False,
-    scores: dict[str, float] | None = None,
+    scores: Mapping[str, float] | None = None,
 ) -> list[str]:
     """The ids in the order a sort mode asks for; ties keep the incoming order.
 
-    "score" keeps the incoming order (the search's ranking, or library order when there
-    is no query). "year" and "changed" put the newest first; unknown years go last.
-    `reverse` flips the whole order.
+    "score" keeps the incoming order (library order) or, with `scores` (a query),
+    puts the best match first. "year" and "changed" put the newest first; unknown
+    years and untouched papers go last. `reverse` flips the whole order.
     """
     ids = list(ids)
     if sort == "title":
-        ids.sort(key=lambda pid: entry_of(pid).paper.title.casefold())
+        ids.sort(key=lambda pid: papers[pid].title.casefold())
     elif sort == "year":
-        ids.sort(key=lambda pid: -(entry_of(pid).paper.year or -10_000))
+        ids.sort(key=lambda pid: -(papers[pid].year or -10_000))
     elif sort == "changed":
-        ids.sort(key=lambda pid: -entry_of(pid).triage.changed)
+        untouched = Triage()
+        ids.sort(key=lambda pid: -triage.get(pid, untouched).changed)
     elif sort == "score" and scores is not None:
         ids.sort(key=lambda pid: -scores.get(pid, 0.0))
     if reverse:
@@ -181,7 +183,6 @@ class PaperList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._entry_of = entry_of
         self._ids: list[str] = []
-        self._index: dict[str, int] | None = None
         self._selected: set[str] = set()
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
@@ -217,6 +218,10 @@ class PaperList(ScrollView, can_focus=True):
             return []
         return [pid for pid in self._ids if pid in self._selected]
 
+    @property
+    def selected_count(self) -> int:
+        return len(self._selected)
+
     def targets(self) -> list[str]:
         """What an action applies to: the selection if any, else the paper under the cursor."""
         if self._selected:
@@ -224,10 +229,15 @@ class PaperList(ScrollView, can_focus=True):
         pid = self.cursor_id
         return [pid] if pid is not None else []
 
-    def index_of(self, paper_id: str) -> int | None:
-        if self._index is None:
-            self._index = {pid: i for i, pid in enumerate(self._ids)}
-        return self._index.get(paper_id)
+    def index_of(self, paper_id: str, hint: int | None = None) -> int | None:
+        """Where a paper is in the list (`hint`: where it probably is)."""
+        ids = self._ids
+        if hint is not None and 0 <= hint < len(ids) and ids[hint] == paper_id:
+            return hint
+        try:
+            return ids.index(paper_id)  # a C-speed scan: no 100k-entry dict to build
+        except ValueError:
+            return None
 
     def set_rows(
         self,
@@ -241,14 +251,13 @@ class PaperList(ScrollView, can_focus=True):
         `fallback_index` (clamped), else at the top. Selected papers that left the list
         are unselected."""
         self._ids = list(ids)
-        self._index = None
         if tags_width is not None:
             self.tags_width = tags_width
         self._cache.clear()
         before = len(self._selected)
         if self._selected:
             self._selected &= set(self._ids)
-        index = self.index_of(keep) if keep is not None else None
+        index = self.index_of(keep, fallback_index) if keep is not None else None
         if index is None:
             index = fallback_index if fallback_index is not None else 0
         self._update_virtual_size()

@@ -8,7 +8,7 @@ instead of filtering).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,7 +19,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from papersift.importer import sources_of
-from papersift.models import STATUSES, Entry
+from papersift.models import STATUSES, Paper, Triage
 from papersift.store import Library
 from papersift.tui.widgets import fit, line_of
 
@@ -52,25 +52,38 @@ def view_title(key: str) -> str:
     return line_of(key)
 
 
-def view_predicate(key: str) -> Callable[[Entry], bool]:
-    """Which entries a view shows. Unknown keys show everything (see `is_known_view`)."""
+def view_members(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> list[str]:
+    """The ids a view holds, in library order.
+
+    Works on the corpus dict and a snapshot of the triage dict (`dict(library.triage)`,
+    taken at once so a concurrent write cannot change it underneath): only the few
+    triaged papers are looked at for status/star/tag views, so a view of a 100k
+    library costs one pass of set lookups.
+    """
     if key.startswith("status:"):
         status = key[7:]
-        return lambda e: e.triage.status == status
-    if key == "starred":
-        return lambda e: e.triage.starred
-    if key.startswith("tag:"):
+        if status == "inbox":
+            elsewhere = {pid for pid, t in triage.items() if t.status != "inbox"}
+            return [pid for pid in papers if pid not in elsewhere]
+        members = {pid for pid, t in triage.items() if t.status == status}
+    elif key == "starred":
+        members = {pid for pid, t in triage.items() if t.starred}
+    elif key.startswith("tag:"):
         tag = key[4:].casefold()
-        return lambda e: any(t.casefold() == tag for t in e.triage.tags)
-    if key.startswith("source:"):
+        members = {pid for pid, t in triage.items() if any(x.casefold() == tag for x in t.tags)}
+    elif key.startswith("source:"):
         name = key[7:]
-        return lambda e: any(s.file == name for s in e.paper.sources)
-    return lambda e: True
+        return [pid for pid, p in papers.items() if any(s.file == name for s in p.sources)]
+    else:
+        return list(papers)
+    if not members:
+        return []
+    return [pid for pid in papers if pid in members]
 
 
 @dataclass(frozen=True, slots=True)
 class ViewCounts:
-    """How many papers each view holds, computed in one pass (in a worker)."""
+    """How many papers each view holds (computed in a worker)."""
 
     counts: dict[str, int]
     tags: dict[str, int]
@@ -78,20 +91,38 @@ class ViewCounts:
     duplicates: int
 
     @classmethod
-    def compute(cls, library: Library) -> ViewCounts:
+    def compute(
+        cls,
+        library: Library,
+        sources: dict[str, int] | None = None,
+    ) -> ViewCounts:
+        """Counts from the triaged papers only (the rest are untouched inbox papers).
+
+        `sources` (file -> papers) can be passed when the corpus did not change since
+        it was last computed: it is the one count that needs a pass over every paper.
+        """
+        papers = library.papers
+        triage = dict(library.triage)  # one snapshot: writers may update it meanwhile
         counts = {f"status:{s}": 0 for s in STATUSES}
+        tags: dict[str, int] = {}
         starred = 0
-        total = 0
-        for entry in library.entries():
-            total += 1
-            key = f"status:{entry.triage.status}"
-            counts[key] = counts.get(key, 0) + 1
-            if entry.triage.starred:
+        for pid, t in triage.items():
+            if pid not in papers:
+                continue
+            if t.status != "inbox":
+                key = f"status:{t.status}"
+                counts[key] = counts.get(key, 0) + 1
+            if t.starred:
                 starred += 1
+            for tag in t.tags:
+                tags[tag] = tags.get(tag, 0) + 1
+        total = len(papers)
+        counts["status:inbox"] = total - sum(v for k, v in counts.items() if k != "status:inbox")
         counts["starred"] = starred
         counts["all"] = total
-        tags = library.all_tags()
-        sources = sources_of(library)
+        tags = dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+        if sources is None:
+            sources = sources_of(library)
         for tag, n in tags.items():
             counts[f"tag:{tag}"] = n
         for name, n in sources.items():
