@@ -1037,9 +1037,17 @@ def test_differential_after_updates_and_removals(
     initial = [e for action, _, e in steps if action == "init" and e is not None]
     index = SearchIndex(initial)
     current: dict[str, Entry] = {e.id: e for e in initial}  # insertion order = index order
+    parsed = [parse(text) for text in queries]
+
+    def check() -> None:
+        ref = Reference(list(current.values()))
+        for query in parsed:
+            _assert_same(index.search(query), ref.search(query))
+
     for action, i, new in steps:
         if action == "init":
             continue
+        check()  # also fills the index's caches, which the next change must invalidate
         pid = initial[i].id
         if action == "remove":
             index.remove(pid)
@@ -1048,10 +1056,7 @@ def test_differential_after_updates_and_removals(
             assert new is not None
             index.update(new)
             current[pid] = new  # re-adding a removed id puts it last, as in the index
-    ref = Reference(list(current.values()))
-    for text in queries:
-        query = parse(text)
-        _assert_same(index.search(query), ref.search(query))
+    check()
 
 
 @settings(max_examples=300, deadline=None)

@@ -338,7 +338,7 @@ _FIELDS_FOR = {
 }
 _MAX_CHAR = "\U0010ffff"
 _EXPAND_CACHE_SIZE = 512
-_WORD_CACHE_SIZE = 8
+_TERM_CACHE_SIZE = 8
 _NO_YEAR = int(np.iinfo(np.int32).min)
 _MAX_YEAR = int(np.iinfo(np.int32).max)
 _POSTING_DTYPE = np.dtype(f"u{array('I').itemsize}")
@@ -536,7 +536,9 @@ class SearchIndex:
         self._dynamic: dict[str, dict[str, set[int]]] = {"tags": {}, "note": {}}
         self._text_vocab = _Vocab()
         self._author_vocab = _Vocab()
-        self._word_cache: dict[tuple[str, str], _Scores] = {}
+        # Scores of recent words and phrases: while the user types "language model alig",
+        # only the last word is new. Any change to the index empties it.
+        self._term_cache: dict[tuple[str, str, str], _Scores] = {}
         self._tags: dict[int, tuple[str, ...]] = {}
         self._notes: dict[int, str] = {}
         self._tag_slots: dict[str, set[int]] = {}
@@ -573,7 +575,7 @@ class SearchIndex:
         A new paper goes to the end of the index order.
         """
         with self._lock:
-            self._word_cache.clear()
+            self._term_cache.clear()
             self._put(entry, bulk=False)
 
     def remove(self, paper_id: str) -> None:
@@ -582,7 +584,7 @@ class SearchIndex:
             slot = self._slot_of.pop(paper_id, None)
             if slot is None:
                 return
-            self._word_cache.clear()
+            self._term_cache.clear()
             self._unindex_text(slot)
             self._unindex_attributes(slot)
             self._unindex_triage(slot)
@@ -781,7 +783,13 @@ class SearchIndex:
             scores = self._word_scores(term.value, term.field, allowed, n)
             return scores > 0, scores
         if kind == "phrase":
-            scores = self._phrase_scores(term.value, term.field, allowed, n)
+            key = (kind, term.value, term.field)
+            scores = self._term_cache.get(key)
+            if scores is None:
+                scores = self._phrase_scores(term.value, term.field, allowed, n)
+                # Checked only inside `allowed`: reusable when that was everything.
+                if np.count_nonzero(allowed) == len(self._slot_of):
+                    self._cache_term(key, scores)
             return scores > 0, scores
         if kind == "or":
             return self._evaluate_or(term, allowed, n)
@@ -848,16 +856,18 @@ class SearchIndex:
     def _postings(self, name: str) -> Mapping[str, array | set[int]]:
         return self._static[name] if name in self._static else self._dynamic[name]
 
+    def _cache_term(self, key: tuple[str, str, str], scores: _Scores) -> None:
+        scores.flags.writeable = False  # shared by later searches
+        if len(self._term_cache) >= _TERM_CACHE_SIZE:
+            del self._term_cache[next(iter(self._term_cache))]
+        self._term_cache[key] = scores
+
     def _word_scores(self, word: str, fld: str, allowed: _Mask, n: int) -> _Scores:
-        # While the user types "language model alig", only the last word is new.
-        key = (word, fld)
-        cached = self._word_cache.get(key)
+        key = ("word", word, fld)
+        cached = self._term_cache.get(key)
         if cached is None:
             cached = self._compute_word_scores(word, fld, allowed, n)
-            cached.flags.writeable = False
-            if len(self._word_cache) >= _WORD_CACHE_SIZE:
-                del self._word_cache[next(iter(self._word_cache))]
-            self._word_cache[key] = cached
+            self._cache_term(key, cached)
         return cached
 
     def _compute_word_scores(self, word: str, fld: str, allowed: _Mask, n: int) -> _Scores:
