@@ -9,6 +9,7 @@ the library from disk.
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +39,10 @@ from papersift.tui.screens.triage import TriageScreen
 from .screens_host import NASTY_TITLE, HostApp, add_paper, build_library, copy_library, settle
 
 SIZE = (100, 32)
+
+
+def has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
 
 # ---------------------------------------------------------------------- fixtures
@@ -747,3 +752,291 @@ def test_static_content_is_never_a_markup_string() -> None:
     for module in (duplicates, note_editor, tag_editor, triage):
         source = Path(module.__file__).read_text()
         assert '.update(f"' not in source and ".update(f'" not in source, module
+
+
+# ---------------------------------------------------------------------- on the real app
+# The same screens opened from PapersiftApp's main screen (fixtures from conftest.py).
+
+
+async def test_app_enter_triages_the_view_and_the_list_follows(make_app, lib_path: Path) -> None:
+    from .conftest import settle as app_settle
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app_settle(pilot, app)
+        main = app.screen
+        await pilot.press("enter")
+        await app_settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen)
+        assert screen.paper_ids == app.view_ids()
+        first = screen.current_id()
+        await pilot.press("r")
+        await app_settle(pilot, app)
+        assert screen.position == 1
+        assert screen.progress_text() == f"1 / {len(screen.paper_ids)} triaged"
+        await pilot.press("u")
+        await app_settle(pilot, app)
+        assert screen.position == 0
+        assert reread(lib_path).triage_of(first).status == "inbox"
+        await pilot.press("x")
+        await app_settle(pilot, app)
+        await pilot.press("escape")
+        await app_settle(pilot, app)
+        assert app.screen is main
+        assert first not in app.view_ids()  # the inbox view no longer lists it
+    assert reread(lib_path).triage_of(first).status == "read"
+
+
+async def test_app_tag_and_note_keys_open_the_editors(make_app, lib_path: Path) -> None:
+    from .conftest import settle as app_settle
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app_settle(pilot, app)
+        pid = app.view_ids()[0]
+        await pilot.press("t")
+        await app_settle(pilot, app)
+        assert isinstance(app.screen, TagEditor)
+        await type_text(pilot, "survey, rlhf")
+        await pilot.press("enter", "enter")
+        await app_settle(pilot, app)
+        await pilot.press("t")
+        await app_settle(pilot, app)
+        await type_text(pilot, "RLHF")  # a near miss of the tag just added
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(NearMissPrompt).display
+        await pilot.press("y", "enter")
+        await app_settle(pilot, app)
+        await pilot.press("n")
+        await app_settle(pilot, app)
+        assert isinstance(app.screen, NoteEditor)
+        await type_text(pilot, "worth a look")
+        await pilot.press("escape")
+        await app_settle(pilot, app)
+    disk = reread(lib_path)
+    assert disk.triage_of(pid).tags == ("survey", "rlhf")
+    assert disk.triage_of(pid).note == "worth a look"
+
+
+def test_app_quit_with_the_note_editor_open_keeps_the_note(make_app, lib_path) -> None:
+    """Quit (ctrl+q, q from the main screen, the terminal closing) with the editor open:
+    the note still reaches the library. Run with `App.run` (not `run_test`) so the event
+    loop really ends: a change left to a worker that has not started yet is lost."""
+    from .conftest import settle as app_settle
+
+    app = make_app()
+    seen: dict[str, Any] = {}
+
+    async def auto_pilot(pilot) -> None:
+        await app_settle(pilot, app)
+        seen["pid"] = app.view_ids()[0]
+        await pilot.press("n")
+        await app_settle(pilot, app)
+        await type_text(pilot, "typed, then quit")
+        await pilot.pause()
+        await app.action_quit()
+
+    app.run(headless=True, size=(160, 45), auto_pilot=auto_pilot)
+    assert reread(lib_path).triage_of(seen["pid"]).note == "typed, then quit"
+
+
+async def test_app_keymap_moves_triage_keys_and_hints_follow(
+    make_app, config_path: Path, lib_path: Path
+) -> None:
+    from .conftest import settle as app_settle
+
+    config_path.write_text('[keys]\n"triage.to-read" = "1"\n"triage.back" = "b"\n')
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app_settle(pilot, app)
+        await pilot.press("enter")
+        await app_settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen)
+        assert "1 to read" in screen.hint()
+        pid = screen.current_id()
+        await pilot.press("1")
+        await app_settle(pilot, app)
+        await pilot.press("b")
+        await app_settle(pilot, app)
+        assert not isinstance(app.screen, TriageScreen)
+    assert reread(lib_path).triage_of(pid).status == "to-read"
+
+
+# ---------------------------------------------------------------------- export
+
+NEEDS_EXPORT = pytest.mark.skipif(
+    not (has_module("papersift.clipboard") and has_module("papersift.bibtex_export")),
+    reason="clipboard.py / bibtex_export.py not there yet",
+)
+
+
+@pytest.fixture
+def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A headless session: pyperclip finds no mechanism, so OSC 52 is what remains."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def export_of(n: int) -> Callable[[HostApp], Screen[Any]]:
+    from papersift.tui.screens.export import ExportScreen
+
+    return lambda app: ExportScreen(list(app.library.papers)[:n])
+
+
+@NEEDS_EXPORT
+@pytest.mark.parametrize(
+    ("keys", "fmt"),
+    [
+        (["b"], "bibtex"),
+        (["k"], "keys"),
+        (["c"], "cite"),
+        (["p"], "pandoc"),
+        (["m"], "markdown"),
+        (["a"], "abstract"),
+        (["down", "down", "enter"], "cite"),
+    ],
+)
+async def test_export_copy_as_puts_the_text_on_the_clipboard(
+    host, no_system_clipboard, keys: list[str], fmt: str
+) -> None:
+    from papersift.bibtex_export import copy_as
+
+    app = host(export_of(3))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        entries = [app.library.entry(pid) for pid in list(app.library.papers)[:3]]
+        await pilot.press(*keys)
+        await settle(pilot)
+        assert app.clipboard == copy_as(entries, fmt)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("Copied 3 papers as ") for m in messages), messages
+        assert app.results == [None]  # the menu closed after copying
+
+
+@NEEDS_EXPORT
+async def test_export_saves_a_new_file(host, tmp_path: Path) -> None:
+    from papersift.bibtex_export import ExportOptions, export_bibtex
+
+    target = tmp_path / "out" / "refs.bib"
+    target.parent.mkdir()
+    app = host(export_of(5))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        entries = [app.library.entry(pid) for pid in list(app.library.papers)[:5]]
+        await pilot.press("s")
+        path_input = app.screen.query_one("#export-path", Input)
+        assert app.focused is path_input
+        assert path_input.value == "~/papersift-export.bib"
+        path_input.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert target.read_text(encoding="utf-8") == export_bibtex(entries, ExportOptions())
+    assert app.results == [None]
+
+
+@NEEDS_EXPORT
+async def test_export_ascii_option_and_no_triage(host, tmp_path: Path, lib_dir: Path) -> None:
+    from papersift.bibtex_export import ExportOptions, export_bibtex
+
+    pid = add_paper(lib_dir, "Über Ålgebra and naïve café", year=2020)
+    target = tmp_path / "ascii.bib"
+    app = host(lambda app: _export([pid]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export-ascii")
+        await pilot.click("#export-triage")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        entry = app.library.entry(pid)
+    text = target.read_text(encoding="utf-8")
+    assert text.isascii()
+    assert text == export_bibtex([entry], ExportOptions(unicode=False, include_triage=False))
+
+
+def _export(ids: list[str]) -> Screen[Any]:
+    from papersift.tui.screens.export import ExportScreen
+
+    return ExportScreen(ids)
+
+
+@NEEDS_EXPORT
+async def test_export_never_overwrites_without_a_yes(host, tmp_path: Path) -> None:
+    target = tmp_path / "existing.bib"
+    target.write_text("% my hand-made file\n", encoding="utf-8")
+    app = host(export_of(2))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == f"{target} already exists.\nReplace it?"
+        await pilot.press("n")
+        await settle(pilot)
+        assert target.read_text(encoding="utf-8") == "% my hand-made file\n"
+        assert app.results == []  # still in the export screen
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    assert target.read_text(encoding="utf-8").startswith("% Encoding: UTF-8")
+    assert app.results == [None]
+
+
+@NEEDS_EXPORT
+async def test_export_refuses_a_folder_and_reports_write_errors(host, tmp_path: Path) -> None:
+    app = host(export_of(2))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        path_input = app.screen.query_one("#export-path", Input)
+        path_input.value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        path_input.value = str(tmp_path / "missing-dir" / "x.bib")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("is a folder" in m for m in messages), messages
+        assert any("x.bib: cannot write" in m for m in messages), messages
+        assert app.results == []
+
+
+@NEEDS_EXPORT
+async def test_export_big_saves_show_progress_while_the_worker_runs(
+    host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.worker import Worker, WorkerState
+
+    from papersift.tui.screens import export
+
+    monkeypatch.setattr(export, "BUSY_THRESHOLD", 100)
+    shown: list[tuple[bool, str]] = []
+    original = export.ExportScreen._set_busy
+
+    def spy(self, busy: bool, message: str = "") -> None:
+        shown.append((busy, message))
+        original(self, busy, message)
+
+    monkeypatch.setattr(export.ExportScreen, "_set_busy", spy)
+    target = tmp_path / "all.bib"
+    messages: list[object] = []
+    app = host(lambda app: export.ExportScreen(list(app.library.papers)))
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await settle(pilot)
+        n = len(app.library.papers)
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert shown[0] == (True, f"Writing {n} entries to {target}…")
+    assert shown[-1][0] is False
+    started = [
+        m.worker
+        for m in messages
+        if isinstance(m, Worker.StateChanged) and m.state == WorkerState.RUNNING
+    ]
+    assert any(w.group == "export" for w in started)
+    assert target.read_text(encoding="utf-8").count("\n@") == n
