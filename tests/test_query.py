@@ -627,6 +627,17 @@ def test_typo_tolerance_follows_the_current_vocabulary() -> None:
     assert ids(index, "aligment") == ["y"]  # the misspelling is a word of the library
     index.update(entry("y", "Other"))
     assert ids(index, "aligment") == ["x"]
+    index.update(entry("z", "Aligment"))
+    assert ids(index, "aligment") == ["z"]
+    index.remove("z")
+    assert ids(index, "aligment") == ["x"]
+
+
+def test_a_phrase_checked_within_filters_is_not_reused_without_them() -> None:
+    index = SearchIndex(HAND)
+    assert ids(index, 'is:starred "reward model"') == []
+    assert ids(index, '"reward model"') == ["b2"]
+    assert ids(index, '"reward model"') == ["b2"]  # now from the cache
 
 
 def test_search_while_updating_from_another_thread() -> None:
