@@ -218,6 +218,8 @@ _FRAGMENTS = st.sampled_from(
         "\U0001f600",
         "\u0301",
         "e\u0301",
+        "\udc80",  # lone surrogates arrive from surrogateescape-decoded input
+        "\ud800",
     ]
 )
 _QUERYISH = st.lists(_FRAGMENTS, max_size=12).map("".join)
