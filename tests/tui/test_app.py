@@ -585,8 +585,8 @@ async def test_help_lists_keys_in_force_and_query_help(make_app) -> None:
         text = "\n".join(str(s.render()) for s in app.screen.query(Static))
         assert QUERY_HELP.splitlines()[0] in text
         rows = {row[2]: row for _, section in app.screen.sections for row in section}
-        assert rows["star"][:2] == ("s", "Star")
-        assert rows["status-read"][:2] == ("x", "Read")
+        assert rows["star"][:2] == ("s", "Star or unstar (toggle)")
+        assert rows["status-read"][:2] == ("x", "Read (checked off)")
         assert rows["cursor-down"][0] == "↓ j"
         for binding_id in ("undo", "triage", "select-all", "filter", "sort", "quit", "help"):
             assert binding_id in rows
@@ -637,6 +637,15 @@ async def test_unknown_binding_id_and_theme_warn(make_app, config_path) -> None:
         messages = [n.message for n in app._notifications if n.severity == "warning"]
         assert any("stra" in m for m in messages)
         assert any("no-such-theme" in m for m in messages)
+
+
+async def test_keymap_clash_is_reported(make_app, config_path) -> None:
+    config_path.write_text('[keys]\nstar = "j"\n', encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        messages = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any("'j'" in m and "cursor-down" in m and "star" in m for m in messages)
 
 
 async def test_theme_from_config_and_remembered(make_app, config_path, lib_path) -> None:
@@ -738,6 +747,13 @@ async def test_enter_opens_triage_from_cursor(make_app) -> None:
         await pilot.press("j", "j", "enter")
         await settle(pilot, app)
         assert isinstance(app.screen, TriageScreen)
+        assert app.screen.paper_ids == plist(app).ids and app.screen.position == 2
+        app.pop_screen()
+        await settle(pilot, app)
+        # A double click on a row opens triage there too.
+        await pilot.click(PaperList, offset=(20, 5), times=2)
+        await settle(pilot, app)
+        assert isinstance(app.screen, TriageScreen) and app.screen.position == 4
 
 
 @pytest.mark.skipif(

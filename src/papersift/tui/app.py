@@ -66,6 +66,33 @@ def known_binding_ids() -> set[str]:
     return ids
 
 
+def keymap_clashes(keymap: dict[str, str]) -> list[str]:
+    """Keys that a remapping gave to two bindings active on the paper list at once.
+
+    Textual only reports clashes within one widget's bindings; the list, the main
+    screen and the app are checked together here (the list's binding would win).
+    """
+    from papersift.tui.screens.help import class_bindings
+    from papersift.tui.widgets.paper_list import PaperList
+
+    owner: dict[str, Binding] = {}
+    problems = []
+    for cls in (PaperList, MainScreen, PapersiftApp):
+        for binding in class_bindings(cls):
+            remapped = binding.id in keymap
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            for key in (k.strip() for k in keys.split(",")):
+                first = owner.setdefault(key, binding)
+                if first.id == binding.id or first.action == binding.action:
+                    continue
+                if remapped or (first.id in keymap):
+                    problems.append(
+                        f"[keys] gives {key!r} to both {first.id} and {binding.id}; "
+                        f"it does {first.id}"
+                    )
+    return problems
+
+
 def touched_ids(change: Change) -> frozenset[str]:
     """The papers a change (or its undo) touches."""
     ids = set(change.triage_before)
@@ -86,9 +113,11 @@ class PapersiftApp(App[None]):
     ]
     COMMANDS = App.COMMANDS | {PapersiftCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding(
+            "question_mark", "help", "Help", id="help", tooltip="All keys, and the filter language"
+        ),
+        Binding("u", "undo", "Undo", id="undo", tooltip="Undo the last change (several levels)"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (everything is already saved)"),
     ]
 
     def __init__(
@@ -139,6 +168,8 @@ class PapersiftApp(App[None]):
                 timeout=10,
             )
         self.set_keymap({k: v for k, v in keys.items() if k not in unknown})
+        for problem in keymap_clashes(self._keymap):
+            self.say(f"{self.config.path}: {problem}", severity="warning", timeout=10)
 
     def _apply_theme(self) -> None:
         """The config's theme, unless the user picked another (ctrl+p) since it was set."""

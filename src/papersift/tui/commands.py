@@ -18,17 +18,20 @@ from textual.style import Style
 
 from papersift.textsafe import one_line
 
-_MATCH_STYLE = Style(bold=True, underline=True)
-
 Command = tuple[str, Callable[[], Any], str]
 
 
-def _highlight(fuzzy: FuzzySearch, query: str, candidate: str) -> tuple[float, Content]:
+def _highlight(
+    fuzzy: FuzzySearch, query: str, candidate: str, style: Style | None
+) -> tuple[float, Content]:
+    """Score and display of a candidate: plain text (never markup), matches styled with
+    the palette's own highlight style (from CSS)."""
     score, offsets = fuzzy.match(query, candidate)
     content = Content(candidate)
-    for offset in offsets:
-        if not candidate[offset].isspace():
-            content = content.stylize(_MATCH_STYLE, offset, offset + 1)
+    if style is not None:
+        for offset in offsets:
+            if not candidate[offset].isspace():
+                content = content.stylize(style, offset, offset + 1)
     return score, content
 
 
@@ -95,6 +98,6 @@ class PapersiftCommands(Provider):
     async def search(self, query: str) -> Hits:
         fuzzy = FuzzySearch()
         for name, callback, help_text in self._commands():
-            score, display = _highlight(fuzzy, query, name)
+            score, display = _highlight(fuzzy, query, name, self.match_style)
             if score > 0:
                 yield Hit(score, display, callback, text=name, help=help_text or None)

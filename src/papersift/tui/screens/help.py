@@ -5,8 +5,9 @@ and the query language help."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,18 +31,24 @@ SECTION_TITLES = {
 }
 
 
-def own_bindings(node: DOMNode) -> list[Binding]:
-    """The bindings papersift's own classes declare for `node` (not Textual's built-ins)."""
+def class_bindings(cls: type) -> list[Binding]:
+    """The bindings papersift's own classes declare (not Textual's built-ins), one per
+    action, the subclass's first."""
     out: list[Binding] = []
     seen: set[str] = set()
-    for cls in type(node).__mro__:
-        if not cls.__module__.startswith("papersift."):
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("papersift."):
             continue
-        for binding in cls.__dict__.get("BINDINGS", []):
+        for binding in klass.__dict__.get("BINDINGS", []):
             if isinstance(binding, Binding) and binding.action not in seen:
                 seen.add(binding.action)
                 out.append(binding)
     return out
+
+
+def own_bindings(node: DOMNode) -> list[Binding]:
+    """The bindings papersift's own classes declare for `node`."""
+    return class_bindings(type(node))
 
 
 def key_labels(app: Any, binding: Binding) -> list[str]:
@@ -60,7 +67,7 @@ def binding_rows(app: Any, node: DOMNode) -> list[tuple[str, str, str]]:
     """(keys, description, id) for each binding of a node."""
     rows = []
     for binding in own_bindings(node):
-        description = binding.description or binding.action
+        description = binding.tooltip or binding.description or binding.action
         rows.append((" ".join(key_labels(app, binding)), description, binding.id or ""))
     return rows
 
@@ -86,11 +93,13 @@ def help_sections(
             yield SECTION_TITLES.get(type(node).__name__, type(node).__name__), rows
 
 
-def _table(rows: list[tuple[str, str, str]]) -> Table:
+def _table(
+    rows: list[tuple[str, str, str]], key_style: Style, text_style: Style, id_style: Style
+) -> Table:
     table = Table.grid(padding=(0, 2), expand=True)
-    table.add_column(no_wrap=True, width=12, style="bold")
-    table.add_column(ratio=1, overflow="fold")
-    table.add_column(no_wrap=True, width=18, style="dim")
+    table.add_column(no_wrap=True, width=10, style=key_style)
+    table.add_column(ratio=1, overflow="fold", style=text_style)
+    table.add_column(no_wrap=True, width=18, style=id_style)
     for keys, description, binding_id in rows:
         table.add_row(Text(keys), Text(description), Text(binding_id))
     return table
@@ -98,6 +107,8 @@ def _table(rows: list[tuple[str, str, str]]) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     """All keys in force on the screen below, plus the query language."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"help--key", "help--description", "help--id"}
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help", id="close-help"),
@@ -128,9 +139,9 @@ class HelpScreen(ModalScreen[None]):
                 classes="help-intro",
             )
             self.sections = list(help_sections(self.app, self.target))
-            for title, rows in self.sections:
+            for title, _rows in self.sections:
                 yield Static(Content(title), classes="help-section")
-                yield Static(_table(rows), classes="help-keys")
+                yield Static(classes="help-keys")  # filled on mount, styled from CSS
             yield Static(Content("Filter language"), classes="help-section")
             yield Static(Text(QUERY_HELP.strip()), classes="help-query")
             yield Static(Content("Changing keys and theme"), classes="help-section")
@@ -149,6 +160,14 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
+        # Full (not partial) styles: translucent theme colours such as $text-muted are
+        # blended with the background only in the full style.
+        styles = [
+            self.get_component_rich_style(name)
+            for name in ("help--key", "help--description", "help--id")
+        ]
+        for widget, (_title, rows) in zip(self.query(".help-keys"), self.sections, strict=True):
+            cast(Static, widget).update(_table(rows, *styles))
         self.query_one("#help-body").focus()
 
     def action_scroll(self, direction: int) -> None:

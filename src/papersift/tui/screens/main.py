@@ -35,7 +35,6 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from papersift import actions
-from papersift.actions import Change
 from papersift.models import STATUSES, Entry, Paper, PapersiftError
 from papersift.tui.messages import LibraryChanged
 from papersift.tui.widgets.detail import PaperDetail
@@ -46,6 +45,7 @@ from papersift.tui.widgets.sidebar import (
     DUPLICATES,
     Sidebar,
     ViewCounts,
+    count_tags,
     is_known_view,
     view_members,
     view_title,
@@ -63,6 +63,13 @@ COUNT_DELAY = 0.2
 TAGS_MAX = 28
 
 _STATUS_KEYS = {"inbox": "i", "to-read": "r", "reading": "w", "read": "x", "discarded": "d"}
+_STATUS_TOOLTIPS = {
+    "inbox": "Back to the inbox (not triaged)",
+    "to-read": "To read (read later)",
+    "reading": "Reading (working through it)",
+    "read": "Read (checked off)",
+    "discarded": "Discard (not relevant)",
+}
 _STATUS_DESCRIPTIONS = {
     "inbox": "Inbox",
     "to-read": "To read",
@@ -72,43 +79,71 @@ _STATUS_DESCRIPTIONS = {
 }
 
 
-def combine_changes(changes: list[Change]) -> Change:
-    """Several changes made as one user action, undone together."""
-    if len(changes) == 1:
-        return changes[0]
-    before: dict[str, Any] = {}
-    for change in changes:
-        for pid, triage in change.triage_before.items():
-            before.setdefault(pid, triage)  # the earliest state is what undo restores
-    return Change(description="; ".join(c.description for c in changes), triage_before=before)
-
-
 class MainScreen(Screen[None]):
     """The list of papers and everything around it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "star", "Star", id="star"),
+        Binding("s", "star", "Star", id="star", tooltip="Star or unstar (toggle)"),
         *(
             Binding(
                 _STATUS_KEYS[status],
                 f"status('{status}')",
                 _STATUS_DESCRIPTIONS[status],
                 id=f"status-{status}",
-                tooltip=f"Set the status to {status}",
+                tooltip=_STATUS_TOOLTIPS[status],
             )
             for status in STATUSES
         ),
-        Binding("t", "tags", "Tags", id="tags"),
-        Binding("n", "note", "Note", id="note"),
-        Binding("question_mark", "app.help", "Help", id="help"),
-        Binding("y", "copy_bibtex", "Copy", id="copy-bibtex", tooltip="Copy as BibTeX"),
-        Binding("e", "export", "Export", id="export"),
-        Binding("enter", "triage", "Triage", id="triage"),
-        Binding("slash", "focus_filter", "Filter", id="filter"),
-        Binding("o", "cycle_sort", "Sort", id="sort"),
+        Binding("t", "tags", "Tags", id="tags", tooltip="Add or remove tags"),
+        Binding(
+            "n", "note", "Note", id="note", tooltip="Write a note on the paper under the cursor"
+        ),
+        Binding(
+            "question_mark",
+            "app.help",
+            "Help",
+            id="help",
+            tooltip="All keys, and the filter language",
+        ),
+        Binding(
+            "y", "copy_bibtex", "Copy", id="copy-bibtex", tooltip="Copy as BibTeX to the clipboard"
+        ),
+        Binding(
+            "e", "export", "Export", id="export", tooltip="Export the selection (or the whole view)"
+        ),
+        Binding(
+            "enter",
+            "triage",
+            "Triage",
+            id="triage",
+            tooltip="Triage mode: one paper at a time, from the cursor",
+        ),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter",
+            id="filter",
+            tooltip="Type a filter (escape returns to the list)",
+        ),
+        Binding(
+            "o",
+            "cycle_sort",
+            "Sort",
+            id="sort",
+            tooltip="Sort by relevance, title, year, recently changed",
+        ),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
-        Binding("D", "duplicates", "Duplicates", show=False, id="duplicates"),
-        Binding("v", "focus_views", "Views", show=False, id="views"),
+        Binding(
+            "D",
+            "duplicates",
+            "Duplicates",
+            show=False,
+            id="duplicates",
+            tooltip="Review possible duplicates",
+        ),
+        Binding(
+            "v", "focus_views", "Views", show=False, id="views", tooltip="Go to the views sidebar"
+        ),
         Binding(
             "left_square_bracket", "next_view(-1)", "Previous view", show=False, id="previous-view"
         ),
@@ -204,6 +239,10 @@ class MainScreen(Screen[None]):
         except KeyError:
             return Entry(Paper(id=paper_id, title="(no longer in the library)"))
 
+    def _all_tags(self) -> dict[str, int]:
+        library = self.papersift.library
+        return count_tags(library.papers, dict(library.triage))
+
     def on_resize(self, event: events.Resize) -> None:
         self._apply_width(event.size.width)
 
@@ -222,7 +261,7 @@ class MainScreen(Screen[None]):
         if (
             isinstance(view, str)
             and is_known_view(view)
-            and (not view.startswith("tag:") or view[4:] in library.all_tags())
+            and (not view.startswith("tag:") or view[4:] in self._all_tags())
         ):
             self.view = view
         sort = state.get("sort")
@@ -379,7 +418,12 @@ class MainScreen(Screen[None]):
             return
         bar.show_error(None)
         plist = self.paper_list
-        if message.has_query:
+        if self.papersift.library.is_empty():
+            plist.empty_message = (
+                "The library is empty: add papers with `papersift import FILE…` "
+                "(a .bib file, a reading list or a saved listing page)."
+            )
+        elif message.has_query:
             plist.empty_message = "No paper in this view matches the filter."
         elif self.view == "status:inbox":
             plist.empty_message = "Inbox zero: every paper here has been triaged."
@@ -591,27 +635,18 @@ class MainScreen(Screen[None]):
         ids = self._targets()
         if not ids:
             return
-        from papersift.tui.screens.tag_editor import TagEdit, TagEditor
+        from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
 
         library = self.papersift.library
         titles = [self._entry_of(pid).paper.title for pid in ids]
         current = list(dict.fromkeys(tag for pid in ids for tag in library.triage_of(pid).tags))
 
         def apply(edit: TagEdit | None) -> None:
-            if edit is None or (not edit.add and not edit.remove):
-                return
+            if edit is not None and (edit.add or edit.remove):
+                # One change (one undo) for the whole edit, as in triage mode.
+                self.papersift.perform(lambda: apply_tag_edit(library, ids, edit))
 
-            def change() -> Change:
-                done = []
-                if edit.add:
-                    done.append(actions.add_tags(library, ids, edit.add))
-                if edit.remove:
-                    done.append(actions.remove_tags(library, ids, edit.remove))
-                return combine_changes(done)
-
-            self.papersift.perform(change)
-
-        self.app.push_screen(TagEditor(titles, current, library.all_tags()), apply)
+        self.app.push_screen(TagEditor(titles, current, self._all_tags()), apply)
 
     def action_note(self) -> None:
         pid = self.paper_list.cursor_id

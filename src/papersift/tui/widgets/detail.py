@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from papersift.models import Entry, SharedView
 from papersift.textsafe import clean
-from papersift.tui.widgets import line_of
+from papersift.tui.widgets import component_style, line_of
 
 
 def _shared_lines(view: SharedView) -> tuple[str, str]:
@@ -66,9 +66,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         yield Static(id="detail-body")
 
     def _style(self, part: str) -> Style:
-        # The note has a background: blend it with the pane's (a partial style would
-        # drop a translucent colour's alpha).
-        return self.get_component_rich_style(f"paper-detail--{part}", partial=part != "note")
+        return component_style(self, f"paper-detail--{part}", background=part == "note")
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

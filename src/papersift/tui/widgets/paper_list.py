@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from papersift.models import STATUSES, Entry, Paper, Triage
-from papersift.tui.widgets import fit, fit_right, line_of
+from papersift.tui.widgets import component_style, fit, fit_right, line_of
 
 #: Sort orders, in the order `o` cycles through them.
 SORTS: tuple[str, ...] = ("score", "title", "year", "changed")
@@ -117,8 +117,22 @@ class PaperList(ScrollView, can_focus=True):
         Binding("G,end", "cursor_bottom", "Bottom", show=False, id="cursor-bottom"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page-up"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="page-down"),
-        Binding("space", "toggle_mark", "Select", show=False, id="toggle-select"),
-        Binding("a,ctrl+a", "select_all", "Select all", show=False, id="select-all"),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Select",
+            show=False,
+            id="toggle-select",
+            tooltip="Select or unselect, then move down",
+        ),
+        Binding(
+            "a,ctrl+a",
+            "select_all",
+            "Select all",
+            show=False,
+            id="select-all",
+            tooltip="Select every paper shown",
+        ),
         Binding("A,escape", "clear_selection", "Clear selection", show=False, id="clear-selection"),
     ]
 
@@ -425,11 +439,11 @@ class PaperList(ScrollView, can_focus=True):
 
     def _style(self, name: str) -> Style:
         if self._styles is None:
-            # Styles with a background are blended with the widget's (partial styles
-            # would drop a translucent background's alpha); the rest only colour text.
+            # Rows with a background of their own take the full style; the rest only
+            # colour text (see `component_style`).
             self._styles = {
-                cls.removeprefix("paper-list--"): self.get_component_rich_style(
-                    cls, partial=cls.removeprefix("paper-list--") not in _BLENDED
+                cls.removeprefix("paper-list--"): component_style(
+                    self, cls, background=cls.removeprefix("paper-list--") in _BLENDED
                 )
                 for cls in self.COMPONENT_CLASSES
             }

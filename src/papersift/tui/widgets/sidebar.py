@@ -81,6 +81,17 @@ def view_members(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Tri
     return [pid for pid in papers if pid in members]
 
 
+def count_tags(papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> dict[str, int]:
+    """Every tag in use with its number of papers, most used first (as
+    `Library.all_tags`, but over a snapshot another thread cannot change mid-count)."""
+    tags: dict[str, int] = {}
+    for pid, t in triage.items():
+        if t.tags and pid in papers:
+            for tag in t.tags:
+                tags[tag] = tags.get(tag, 0) + 1
+    return dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+
+
 @dataclass(frozen=True, slots=True)
 class ViewCounts:
     """How many papers each view holds (computed in a worker)."""
@@ -104,7 +115,6 @@ class ViewCounts:
         papers = library.papers
         triage = dict(library.triage)  # one snapshot: writers may update it meanwhile
         counts = {f"status:{s}": 0 for s in STATUSES}
-        tags: dict[str, int] = {}
         starred = 0
         for pid, t in triage.items():
             if pid not in papers:
@@ -114,13 +124,11 @@ class ViewCounts:
                 counts[key] = counts.get(key, 0) + 1
             if t.starred:
                 starred += 1
-            for tag in t.tags:
-                tags[tag] = tags.get(tag, 0) + 1
         total = len(papers)
         counts["status:inbox"] = total - sum(v for k, v in counts.items() if k != "status:inbox")
         counts["starred"] = starred
         counts["all"] = total
-        tags = dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0].casefold())))
+        tags = count_tags(papers, triage)
         if sources is None:
             sources = sources_of(library)
         for tag, n in tags.items():
