@@ -259,9 +259,9 @@ def test_year(year: str, expected: int | None) -> None:
 
 def test_papersift_markers_give_triage_and_leave_a_clean_origin() -> None:
     text = (
-        "@misc{k, title={T}, keywords={nlp, to-cite, papersift:starred, papersift:status:read,"
-        " papersift:tag:to-cite}, annote={line one\nline two \\& more}, readstatus={read},"
-        " relevance={relevant}, note={kept}}"
+        "@misc{k, title={T}, keywords={nlp, to-cite, papersift:starred, papersift:status:read},"
+        " papersift-ownkeywords={nlp}, annote={line one\nline two \\& more},"
+        " readstatus={read}, relevance={relevant}, note={kept}}"
     )
     rec = parse(text, "f.bib").records[0]
     assert rec.triage is not None
@@ -269,17 +269,17 @@ def test_papersift_markers_give_triage_and_leave_a_clean_origin() -> None:
     assert rec.triage.tags == ("to-cite",)
     assert rec.triage.note == "line one\nline two & more"
     # What papersift wrote is re-derived on export; the entry's own data stays.
-    assert dict(rec.bibtex.fields) == {"title": "T", "keywords": "nlp", "note": "kept"}
+    assert rec.bibtex.fields == (("title", "T"), ("keywords", "nlp"), ("note", "kept"))
 
 
-def test_triage_from_fields_without_tag_markers() -> None:
+def test_triage_from_fields_without_own_keywords() -> None:
     triage = triage_from_bibtex_fields(
         {"Keywords": "a, b%2Cc, papersift:status:to-read", "annote": ""}
     )
     assert triage is not None
     assert triage.tags == ("a", "b,c")
     assert (triage.status, triage.starred, triage.note) == ("to-read", False, "")
-    assert triage_from_bibtex_fields({"keywords": "a, b"}) is None
+    assert triage_from_bibtex_fields({"keywords": "a, b", "annote": "x"}) is None
     unknown = triage_from_bibtex_fields({"keywords": "papersift:status:bogus"})
     assert unknown is not None and unknown.status == "inbox"
 

@@ -37,8 +37,12 @@ from papersift.readers import ReadResult
 __all__ = [
     "JABREF_FIELDS",
     "MARKER_PREFIX",
+    "OWN_KEYWORDS_FIELD",
+    "STARRED_MARKER",
+    "STATUS_MARKER",
     "latex_to_text",
     "parse",
+    "quote_keyword",
     "split_names",
     "triage_from_bibtex_fields",
 ]
@@ -128,10 +132,9 @@ TEXT_SYMBOLS: dict[str, str] = {
     "textonesuperior": "\u00b9",
     "texttwosuperior": "\u00b2",
     "textthreesuperior": "\u00b3",
-    "textmacron": "\u00af",
-    "textacute": "\u00b4",
-    "textdieresis": "\u00a8",
-    "textcedilla": "\u00b8",
+    "textasciimacron": "\u00af",
+    "textasciiacute": "\u00b4",
+    "textasciidieresis": "\u00a8",
     "textnumero": "\u2116",
     "textinterrobang": "\u203d",
     "ss": "\u00df",
@@ -222,7 +225,7 @@ MATH_SYMBOLS: dict[str, str] = {
     "Xi": "Ξ",
     "Pi": "Π",
     "Sigma": "Σ",
-    "Upsilon": "ϒ",
+    "Upsilon": "Υ",
     "Phi": "Φ",
     "Psi": "Ψ",
     "Omega": "Ω",
@@ -491,7 +494,7 @@ def latex_to_text(value: str) -> str:
     raises: on anything pathological it falls back to a plain strip of the markup.
     """
     if not any(c in value for c in "\\{}$~-`'!?"):
-        return value
+        return unicodedata.normalize("NFC", value)
     try:
         text = _Decoder(value).run(0, len(value), False)
     except Exception:  # display text must never fail an import
@@ -539,73 +542,72 @@ def split_names(raw: str) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 MARKER_PREFIX = "papersift:"
-_STARRED = "papersift:starred"
-_STATUS = "papersift:status:"
-_TAG = "papersift:tag:"
+STARRED_MARKER = "papersift:starred"
+STATUS_MARKER = "papersift:status:"
+#: Where an export keeps the entry's own keywords (not tags) when it adds papersift ones.
+OWN_KEYWORDS_FIELD = "papersift-ownkeywords"
 #: JabRef "special fields" papersift writes; derived from triage, so rewritten on export.
 JABREF_FIELDS = ("relevance", "readstatus", "priority")
 
 
+def quote_keyword(word: str) -> str:
+    """A keyword safe inside a comma-separated `keywords` list."""
+    return word.replace(",", "%2C")
+
+
 def _unquote_keyword(word: str) -> str:
-    return word.replace("%2C", ",").replace("%2c", ",").replace("%25", "%")
+    return word.replace("%2C", ",")
 
 
-def _keywords(fields: Mapping[str, str]) -> list[str]:
-    raw = next((v for k, v in fields.items() if k.lower() == "keywords"), "")
+def _field(fields: Mapping[str, str], name: str) -> str:
+    return next((v for k, v in fields.items() if k.lower() == name), "")
+
+
+def _split_keywords(raw: str) -> list[str]:
     return [w for w in (_clean(part) for part in raw.split(",")) if w]
-
-
-def _has_marker(words: list[str]) -> bool:
-    return any(w.startswith(MARKER_PREFIX) for w in words)
 
 
 def triage_from_bibtex_fields(fields: Mapping[str, str]) -> Triage | None:
     """The triage papersift exported into `fields` (raw BibTeX values), or None.
 
     None unless `keywords` holds a `papersift:` marker: only then are the other
-    keywords papersift tags and `annote` a papersift note. Tags come from
-    `papersift:tag:` markers when there are any (the entry also had keywords of its
-    own), else from every keyword that is not a marker.
+    keywords papersift tags and `annote` a papersift note. Keywords the entry had of
+    its own are listed in `papersift-ownkeywords` by the export and are not tags.
     """
-    words = _keywords(fields)
-    if not _has_marker(words):
+    words = _split_keywords(_field(fields, "keywords"))
+    if not any(w.startswith(MARKER_PREFIX) for w in words):
         return None
-    tagged = [_unquote_keyword(w[len(_TAG) :]) for w in words if w.startswith(_TAG)]
-    tags = tagged or [_unquote_keyword(w) for w in words if not w.startswith(MARKER_PREFIX)]
+    own = {w.casefold() for w in _split_keywords(_field(fields, OWN_KEYWORDS_FIELD))}
+    tags = [
+        _unquote_keyword(w)
+        for w in words
+        if not w.startswith(MARKER_PREFIX) and w.casefold() not in own
+    ]
     status = "inbox"
     for w in words:
-        if w.startswith(_STATUS) and w[len(_STATUS) :] in STATUSES:
-            status = w[len(_STATUS) :]
-    note_raw = next((v for k, v in fields.items() if k.lower() == "annote"), "")
-    note = latex_to_text(note_raw).strip()
+        if w.startswith(STATUS_MARKER) and w[len(STATUS_MARKER) :] in STATUSES:
+            status = w[len(STATUS_MARKER) :]
     return Triage(
-        starred=_STARRED in words,
+        starred=STARRED_MARKER in words,
         status=status,
-        tags=tuple(dict.fromkeys(t for t in tags if t)),
-        note=note,
+        tags=tuple(dict.fromkeys(tags)),
+        note=latex_to_text(_field(fields, "annote")).strip(),
     )
 
 
-def _strip_papersift_fields(fields: list[tuple[str, str]], triage: Triage) -> list[tuple[str, str]]:
-    """The fields without what papersift derived from triage (it is re-derived on export)."""
-    tag_words = {t.casefold() for t in triage.tags}
+def _strip_papersift_fields(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The fields without what papersift derived from triage (it is re-derived on export).
+
+    The entry's own keywords come back from `papersift-ownkeywords` into `keywords`.
+    """
+    own = _field(dict(fields), OWN_KEYWORDS_FIELD).strip()
     kept: list[tuple[str, str]] = []
     for name, value in fields:
         low = name.lower()
-        if low == "annote" or low in JABREF_FIELDS:
-            continue
-        if low == "keywords":
-            own = [
-                part.strip()
-                for part in value.split(",")
-                if part.strip()
-                and not _clean(part).startswith(MARKER_PREFIX)
-                and _unquote_keyword(_clean(part)).casefold() not in tag_words
-            ]
-            if own:
-                kept.append((name, ", ".join(own)))
-            continue
-        kept.append((name, value))
+        if low == "keywords" and own:
+            kept.append((name, own))
+        elif low not in ("keywords", "annote", OWN_KEYWORDS_FIELD, *JABREF_FIELDS):
+            kept.append((name, value))
     return kept
 
 
@@ -782,7 +784,7 @@ def _record(
         doi = normalize_doi(url)
     triage = triage_from_bibtex_fields(f)
     if triage is not None:
-        fields = _strip_papersift_fields(fields, triage)
+        fields = _strip_papersift_fields(fields)
     return Record(
         title=title,
         source=Source(file=file_name, index=index),
