@@ -79,6 +79,10 @@ class TriageScreen(Screen[None]):
         self.position = max(0, min(start, len(self.paper_ids)))
         #: Positions of the papers changed here, newest last (for undo's "go back").
         self._history: list[int] = []
+        self._members = frozenset(self.paper_ids)
+        #: Ids of the list whose status is not inbox (kept up to date from LibraryChanged,
+        #: so a keypress costs O(changed papers), not O(list): lists can be 100k long).
+        self._triaged: set[str] = set()
 
     @property
     def papersift(self) -> Any:
@@ -107,6 +111,7 @@ class TriageScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._recount()
         self.show()
         self.query_one("#triage-hint", Static).update(plain(self.hint()))
 
@@ -143,9 +148,17 @@ class TriageScreen(Screen[None]):
         library = self.papersift.library
         return library.triage_of(library.canonical_id(pid)).status
 
+    def _recount(self, ids: frozenset[str] | None = None) -> None:
+        """Refresh which papers are triaged: those in `ids`, or all of them (None)."""
+        for pid in self.paper_ids if ids is None else ids & self._members:
+            if self._status(pid) != DEFAULT_STATUS:
+                self._triaged.add(pid)
+            else:
+                self._triaged.discard(pid)
+
     def triaged_count(self) -> int:
         """Papers of the list with a status other than inbox."""
-        return sum(1 for pid in self.paper_ids if self._status(pid) != DEFAULT_STATUS)
+        return len(self._triaged)
 
     def progress_text(self) -> str:
         return f"{self.triaged_count()} / {len(self.paper_ids)} triaged"
@@ -277,6 +290,10 @@ class TriageScreen(Screen[None]):
         self.show()
 
     def on_library_changed(self, message: LibraryChanged) -> None:
+        ids = message.ids
+        if ids is not None and any(self.papersift.library.canonical_id(i) != i for i in ids):
+            ids = None  # a merge moved ids: look at everything again
+        self._recount(ids)
         self.show()
 
     # ------------------------------------------------------------------ actions
