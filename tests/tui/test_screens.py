@@ -913,6 +913,7 @@ async def test_export_copy_as_puts_the_text_on_the_clipboard(
         assert app.clipboard == copy_as(entries, fmt)
         messages = [n.message for n in app._notifications]
         assert any(m.startswith("Copied 3 papers as ") for m in messages), messages
+        assert any("to the terminal clipboard (OSC 52)" in m for m in messages), messages
         assert app.results == [None]  # the menu closed after copying
 
 
@@ -1040,3 +1041,23 @@ async def test_export_big_saves_show_progress_while_the_worker_runs(
     ]
     assert any(w.group == "export" for w in started)
     assert target.read_text(encoding="utf-8").count("\n@") == n
+
+
+@NEEDS_EXPORT
+async def test_app_export_key_copies_the_view_as_keys(make_app, no_system_clipboard: None) -> None:
+    from papersift.bibtex_export import copy_as
+    from papersift.tui.screens.export import ExportScreen
+
+    from .conftest import settle as app_settle
+
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app_settle(pilot, app)
+        await pilot.press("e")
+        await app_settle(pilot, app)
+        assert isinstance(app.screen, ExportScreen)
+        entries = [app.library.entry(pid) for pid in app.view_ids()]
+        await pilot.press("k")
+        await app_settle(pilot, app)
+        assert not isinstance(app.screen, ExportScreen)
+        assert app.clipboard == copy_as(entries, "keys")

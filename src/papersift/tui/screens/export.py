@@ -192,7 +192,12 @@ class ExportScreen(ModalScreen[None]):
             return
         count = f"{len(entries)} paper" + ("" if len(entries) == 1 else "s")
         label = COPY_FORMATS.get(fmt, fmt)
-        app.call_from_thread(self._done, f"Copied {count} as {label} {how}".rstrip())
+        message = f"Copied {count} as {label} to the {how}"
+        if "OSC 52" in how:
+            message += (
+                "; if nothing pastes, the terminal ignores OSC 52 (install xclip or wl-clipboard)"
+            )
+        app.call_from_thread(self._done, message)
 
     def _done(self, message: str) -> None:
         self._set_busy(False)
