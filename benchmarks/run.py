@@ -65,6 +65,7 @@ def _metrics() -> list[Metric]:
         Metric("possible_duplicates", "possible duplicates left for review"),
         Metric("tui_cold_start_s", "TUI cold start to first painted rows", "s", 1.5, "<= 1.5 s"),
         Metric("tui_index_ready_s", "TUI: search index ready after first paint", "s"),
+        Metric("tui_peak_rss_mb", "TUI: peak RSS (after the filter runs)", "MB"),
     ]
     for q in QUERY_NAMES:
         rows.append(
@@ -93,6 +94,7 @@ def _metrics() -> list[Metric]:
     rows += [
         Metric("star_durable_ms", "star toggle durable p50/p95", "ms", 10.0, "p95 <= 10 ms"),
         Metric("note_durable_ms", "note save durable p50/p95", "ms", 10.0, "p95 <= 10 ms"),
+        Metric("fsync_floor_ms", "floor: bare 1 KB atomic write + fsyncs p50/p95", "ms"),
         Metric("baseline_star_ms", "baseline: TinyDB JSONStorage star p50/p95", "ms"),
         Metric("baseline_ratio", "baseline star p50 / our star p50", "x"),
         Metric("export_1k_s", "BibTeX export of 1k papers", "s"),
@@ -266,9 +268,12 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
 
     attempt([], lambda: child("prepare", {"library": str(library), "seed": opts.seed}, 600))
 
-    tui_keys = ["tui_cold_start_s", "tui_index_ready_s", "tui_filter_keystroke_ms"] + [
-        f"tui_filter_{q}_ms" for q in QUERY_NAMES
-    ]
+    tui_keys = [
+        "tui_cold_start_s",
+        "tui_index_ready_s",
+        "tui_peak_rss_mb",
+        "tui_filter_keystroke_ms",
+    ] + [f"tui_filter_{q}_ms" for q in QUERY_NAMES]
 
     def do_tui() -> None:
         log("  TUI cold start and filter latency (Pilot)")
@@ -282,6 +287,7 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
             **{
                 k: tui[k]
                 for k in (
+                    "cold_start_cpu_s",
                     "interpreter_s",
                     "imports_s",
                     "library_load_s",
@@ -291,6 +297,7 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
             },
         )
         results["tui_index_ready_s"] = _value(tui["index_ready_after_paint_s"])
+        results["tui_peak_rss_mb"] = _value(tui["peak_rss_mb"])
         keystrokes: list[float] = []
         for q in QUERY_NAMES:
             f = tui["filter"][q]
@@ -324,14 +331,15 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
         d = child("durable", {"library": str(library), "reps": reps or 40}, opts.timeout)
         results["star_durable_ms"] = _pair(d["star"]) | {"triage_bytes": d["triage_bytes"]}
         results["note_durable_ms"] = _pair(d["note"])
+        results["fsync_floor_ms"] = _pair(d["floor"])
 
-    attempt(["star_durable_ms", "note_durable_ms"], do_durable)
+    attempt(["star_durable_ms", "note_durable_ms", "fsync_floor_ms"], do_durable)
 
     def do_baseline() -> None:
         log("  baseline: plain TinyDB JSONStorage")
         b = child(
             "baseline",
-            {"library": str(library), "workdir": str(work), "reps": 3 if size >= 50_000 else 5},
+            {"library": str(library), "workdir": str(work), "reps": 2 if size >= 50_000 else 5},
             opts.timeout * 3,
         )
         results["baseline_star_ms"] = _pair(b["star"]) | {
@@ -506,7 +514,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cache-dir", type=Path, default=RESULTS / "cache", help="generated corpora cache"
     )
     parser.add_argument("--quick", action="store_true", help="few samples (smoke runs)")
-    parser.add_argument("--tui-reps", type=int, default=10, help="samples per TUI query")
+    parser.add_argument("--tui-reps", type=int, default=8, help="samples per TUI query")
     parser.add_argument("--skip-tui", action="store_true", help="leave out the TUI steps")
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the baseline")
     parser.add_argument(
