@@ -163,3 +163,9 @@ def test_round_trip_of_generated_listings(pairs, blank_lines):
     result = parse_text(text, "gen.txt")
     assert [(r.title, r.abstract) for r in result.records] == pairs
     assert result.warnings == []
+
+
+def test_listing_starting_with_a_bracket_is_not_json():
+    text = f"[Re] Reproducing a Study\n{ABSTRACT}\n"
+    assert detect_format(text, "page.txt") == "listing"
+    assert parse_text(text, "page.txt").records[0].title == "[Re] Reproducing a Study"

@@ -226,3 +226,13 @@ def test_similar_tag(new, existing, expected):
 def test_bad_tags_are_refused(bad):
     with pytest.raises(PapersiftError):
         actions.clean_tag(bad)
+
+
+def test_backups_are_spaced_across_processes(library_path: Path):
+    from papersift import store
+
+    _filled(library_path)
+    for i in range(store.BACKUP_GENERATIONS + 3):
+        # A new Library per change, like a script of short CLI commands.
+        actions.set_note(Library(library_path), "p0001", f"note {i}")
+    assert len(store.backups(library_path)) == 1

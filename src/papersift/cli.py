@@ -20,7 +20,7 @@ from pathlib import Path
 from papersift import __version__
 from papersift.models import STATUSES, Entry, PapersiftError
 from papersift.paths import config_file, default_library, user_name
-from papersift.textsafe import clean, one_line
+from papersift.textsafe import clean, json_safe, one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -135,6 +135,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else EXIT_OK
 
 
+def _write_json(data: object) -> None:
+    import orjson
+
+    text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
+    sys.stdout.buffer.write(json_safe(text).encode("utf-8") + b"\n")
+
+
 def _entry_json(entry: Entry) -> dict:
     p, t = entry.paper, entry.triage
     return {
@@ -157,16 +164,13 @@ def _entry_json(entry: Entry) -> dict:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    import orjson
 
     library = _library(args, readonly=True) if (args.library / "corpus.json").exists() else None
     entries = _selected(args, library) if library is not None else []
     if args.limit:
         entries = entries[: args.limit]
     if args.json:
-        sys.stdout.buffer.write(
-            orjson.dumps([_entry_json(e) for e in entries], option=orjson.OPT_INDENT_2) + b"\n"
-        )
+        _write_json([_entry_json(e) for e in entries])
         return EXIT_OK
     width = 200 if not sys.stdout.isatty() else max(40, os.get_terminal_size().columns)
     title_width = max(20, width - 12 - 2 - 10 - 6 - 5 - 8)
@@ -319,21 +323,15 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
         return _report_change(actions.keep_apart(library, *args.keep_apart))
     pairs = library.open_possible()
     if args.json:
-        import orjson
-
-        sys.stdout.buffer.write(
-            orjson.dumps(
-                [
-                    {
-                        **pd.to_dict(),
-                        "title_a": library.papers[pd.a].title,
-                        "title_b": library.papers[pd.b].title,
-                    }
-                    for pd in pairs
-                ],
-                option=orjson.OPT_INDENT_2,
-            )
-            + b"\n"
+        _write_json(
+            [
+                {
+                    **pd.to_dict(),
+                    "title_a": library.papers[pd.a].title,
+                    "title_b": library.papers[pd.b].title,
+                }
+                for pd in pairs
+            ]
         )
         return EXIT_OK
     if not pairs:

@@ -385,7 +385,8 @@ class Library:
     def all_tags(self) -> dict[str, int]:
         """Every tag in use with its number of papers, most used first."""
         counts: dict[str, int] = {}
-        for pid, t in self._triage.items():
+        # A copy: "db" worker threads may be writing the dict while the UI thread reads.
+        for pid, t in list(self._triage.items()):
             if pid in self.papers:
                 for tag in t.tags:
                     counts[tag] = counts.get(tag, 0) + 1
@@ -484,6 +485,11 @@ class Library:
         self._last_backup = now
         backups = self.path / "backups"
         try:
+            # Ask the disk, not this process: a script of many short CLI commands must not
+            # rotate every generation away within seconds.
+            newest = max(backups.glob("triage-*.json"), default=None)
+            if newest is not None and now - newest.stat().st_mtime < BACKUP_INTERVAL:
+                return
             backups.mkdir(exist_ok=True)
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
             target = backups / f"triage-{stamp}.json"

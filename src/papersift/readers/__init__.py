@@ -35,10 +35,24 @@ class ReadResult:
 _BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 
 
+def _is_json(text: str) -> bool:
+    import orjson
+
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
 def detect_format(text: str, file_name: str = "") -> str:
     """Return "reading-list", "bibtex" or "listing" from the text (the name only breaks ties)."""
     head = text.lstrip()[:1]
-    if head in ("{", "["):
+    if head == "{":
+        return "reading-list"
+    if head == "[" and _is_json(text):
+        # A reading list is an object; a JSON array gets the reader's clear error. A
+        # listing whose first title starts with "[" ("[Re] …") is not JSON.
         return "reading-list"
     if _BIBTEX_ENTRY.search(text[:200_000]):
         return "bibtex"

@@ -22,50 +22,23 @@ become LF); otherwise all line breaks and tabs become spaces.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
+
+from papersift import textsafe
 
 __all__ = ["clean", "has_controls", "plain"]
 
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-# Everything that may move the cursor, change modes or reorder text on a terminal.
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\u0085]")
-_NEWLINES = re.compile("\r\n|\r|\u2028|\u2029|\u0085")
-_LINE_BREAK = re.compile("\r\n|[\r\n\t\u2028\u2029\u0085]")
-_REPLACEMENT = "\ufffd"
-
-
-def _picture(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀ … ␟ (ESC is ␛)
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    return _REPLACEMENT
-
 
 def clean(text: str, *, multiline: bool = False) -> str:
-    """`text` with control characters made visible and harmless.
+    """`text` with control characters made visible and harmless (see `papersift.textsafe`).
 
     With `multiline=False` (titles, tags, one-line fields) line breaks and tabs become
-    single spaces; with `multiline=True` (abstracts, notes) newlines are kept and tabs
-    are left to the widget.
+    single spaces; with `multiline=True` (abstracts, notes) newlines are kept.
     """
-    if not text:
-        return ""
-    if multiline:
-        text = _NEWLINES.sub("\n", text)
-        return _UNSAFE.sub(_picture, text)
-    text = _LINE_BREAK.sub(" ", text)
-    return _UNSAFE_ONE_LINE.sub(_picture, text)
+    return textsafe.clean(text, keep_newlines=multiline)
 
 
-def has_controls(text: str) -> bool:
-    """True if `clean` would change anything besides line breaks (for tests and warnings)."""
-    return bool(_UNSAFE.search(_NEWLINES.sub("\n", text)))
+has_controls = textsafe.has_controls
 
 
 def plain(text: str, style: str = "", *, multiline: bool = False) -> Text:
