@@ -45,6 +45,7 @@ _SCREEN_MODULES = (
     "papersift.tui.screens.triage",
     "papersift.tui.screens.duplicates",
     "papersift.tui.screens.export",
+    "papersift.tui.screens.confirm",
     "papersift.tui.widgets.paper_list",
     "papersift.tui.widgets.sidebar",
     "papersift.tui.widgets.filter_bar",
@@ -284,6 +285,14 @@ class PapersiftApp(App[None]):
 
     def perform(self, fn: Callable[[], Change]) -> None:
         """Run a library action in a thread worker; on success it can be undone."""
+        if not self.is_running:
+            # Quitting (e.g. the note editor hands back its text while unmounting): there
+            # may be no worker left to run it, and the user's text must still reach disk.
+            try:
+                fn()
+            except PapersiftError as exc:
+                self.log.error("change lost while quitting", exc)
+            return
         self.run_worker(
             lambda: self._perform_in_thread(fn),
             thread=True,
