@@ -228,6 +228,34 @@ def test_every_latex_name_decodes_back() -> None:
         assert latex_to_text(latex) == char, latex
 
 
+@pytest.mark.parametrize(
+    ("authors", "ascii_only", "latex"),
+    [
+        (("Müller, Jörg", "García, María"), False, "Müller, Jörg and García, María"),
+        (("Müller, Jörg",), True, r'M{\"{u}}ller, J{\"{o}}rg'),
+        (("Barnes & Noble",), False, r"{\relax Barnes \& Noble}"),
+        (("Smith and Wesson",), False, r"{\relax Smith and Wesson}"),
+        ((",Leading", "A,B,C,D", "0", "A,-"), False,
+         r"{\relax ,Leading} and {\relax A,B,C,D} and {\relax 0} and {\relax A,-}"),
+        (("a--b",), False, r"{\relax a{-}-b}"),
+        (("Õ\u00a0x",), True, r"{\relax {\~{O}}\nobreakspace{}x}"),  # not `\~` -> `\\no...`
+        (("`ˆ´Smith",), False, "Smith"),  # leading modifiers break biber's initials
+        (("´", " ", ""), False, ""),
+    ],
+)  # fmt: skip
+def test_author_names(authors: tuple[str, ...], ascii_only: bool, latex: str) -> None:
+    from papersift.bibtex_export import _names
+
+    assert _names(authors, ascii_only) == latex
+
+
+def test_authors_that_clean_to_nothing_leave_no_empty_field() -> None:
+    paper = Paper(id="p", title="T", authors=("´", " "), year=2020, venue="J")
+    [entry] = bibtexparser.parse_string(export_bibtex([Entry(paper)])).entries
+    assert entry.entry_type == "misc" and "author" not in entry.fields_dict
+    assert "key" in entry.fields_dict
+
+
 # --------------------------------------------------------------------------------------
 # Citation keys
 # --------------------------------------------------------------------------------------
@@ -670,6 +698,23 @@ def run_biber(tmp_path: Path, bib: str) -> tuple[list[str], list[str]]:
 LATIN = st.characters(codec="latin-1", exclude_categories=("Cc", "Cs"), exclude_characters="\u00ad")
 
 
+def _biber_ascii_safe() -> st.SearchStrategy[str]:
+    """Characters that survive ASCII export -> biber -> pdflatex.
+
+    Biber decodes LaTeX escapes back to UTF-8, and pdflatex (T1) then knows only some
+    characters: not U+2212 (from `\\textminus`) nor accented letters outside Latin-1
+    such as ǹ (from `\\`{n}`). With lualatex, or classic bibtex, all characters work.
+    Characters far outside Latin become ASCII fallbacks, so they are fine too.
+    """
+    from papersift.bibtex_export import _LATEX_NAMES
+
+    named = sorted(set(_LATEX_NAMES) - {"\u2212"})
+    return st.one_of(LATIN, st.sampled_from(named), st.characters(min_codepoint=0x2E80))
+
+
+BIBER_ASCII_SAFE = _biber_ascii_safe()
+
+
 def _batch(strategy: st.SearchStrategy[list[Entry]], count: int) -> list[Entry]:
     """`count` deterministic hypothesis examples, pooled into one batch for one LaTeX run."""
     drawn: dict[str, Entry] = {}
@@ -691,6 +736,21 @@ def _batch(strategy: st.SearchStrategy[list[Entry]], count: int) -> list[Entry]:
     return list(drawn.values())
 
 
+def every_named_char(exclude: str = "") -> list[Entry]:
+    """One entry per character ASCII mode has a LaTeX name for, in every kind of field."""
+    from papersift.bibtex_export import _LATEX_NAMES
+
+    chars = [c for c in sorted(_LATEX_NAMES) if c not in exclude]
+    return [
+        Entry(
+            Paper(id=f"char{i:04d}", title=f"T{i} x{c}y {c}", abstract=f"a {c} b",
+                  authors=(f"Al{c}x Smith", f"{c}x, Y"), venue=f"V{c}"),
+            Triage(tags=(f"t{c}",), note=f"n{c}\n{c}"),
+        )
+        for i, c in enumerate(chars)
+    ]  # fmt: skip
+
+
 def _latex_corpus(alphabet: st.SearchStrategy[str] | None, wide: bool) -> list[Entry]:
     nasty = _batch(nasty_entries(alphabet, wide, max_size=1), 50)
     assert len(nasty) >= 40
@@ -699,7 +759,7 @@ def _latex_corpus(alphabet: st.SearchStrategy[str] | None, wide: bool) -> list[E
 
 @pytest.mark.skipif(not HAVE_BIBTEX, reason="bibtex/pdflatex not installed")
 def test_classic_bibtex_plain_bst_is_clean(tmp_path: Path) -> None:
-    entries = _latex_corpus(None, wide=True)
+    entries = _latex_corpus(None, wide=True) + every_named_char()
     bib = export_bibtex(entries, ExportOptions(unicode=False))
     bib_problems, tex_problems = run_bibtex(tmp_path, bib)
     assert bib_problems == []
@@ -717,7 +777,8 @@ def test_biblatex_biber_is_clean(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not HAVE_BIBER, reason="biber/pdflatex not installed")
 def test_biblatex_biber_ascii_mode_is_clean(tmp_path: Path) -> None:
-    entries = _latex_corpus(None, wide=True)
+    entries = _latex_corpus(st.text(BIBER_ASCII_SAFE), wide=True)
+    entries += every_named_char(exclude="\u2212")
     bib_problems, tex_problems = run_biber(tmp_path, export_bibtex(entries, ExportOptions(False)))
     assert bib_problems == []
     assert tex_problems == []

@@ -154,6 +154,11 @@ _LINE_START_AT = re.compile(r"(^|\n)([ \t]*)@", re.M)
 _LINE_START_FIELD = re.compile(r"(^[ \t]*[A-Za-z][A-Za-z0-9:+/'.\-]*)(?=[ \t]*=)", re.M)
 
 
+# Biber turns these into characters that pdflatex then typesets with text commands
+# inside `\ensuremath` (a warning per use): better `[U+27E8]` than a broken document.
+_DECODE_ONLY = frozenset({"langle", "rangle"})
+
+
 def _latex_names() -> dict[str, str]:
     """Unicode character -> LaTeX for ASCII mode (first name in the reader's tables wins)."""
     names: dict[str, str] = {}
@@ -161,7 +166,7 @@ def _latex_names() -> dict[str, str]:
         if len(char) == 1 and not char.isascii() and char not in names and char != "\u00a0":
             names[char] = f"{{\\{name}}}" if len(name) > 1 else f"{{\\{name}{{}}}}"
     for name, char in MATH_SYMBOLS.items():
-        if not char.isascii() and char not in names:
+        if not char.isascii() and char not in names and name not in _DECODE_ONLY:
             names[char] = f"{{\\ensuremath{{\\{name}}}}}"
     return names
 
@@ -495,6 +500,9 @@ def clean_name(name: str) -> str:
     return name[start:].lstrip()
 
 
+_BARE_TIE = re.compile(r"(?<!\\)~")  # a no-break space, not the accent `\~{o}`
+
+
 def _names(authors: Sequence[str], ascii_only: bool) -> str:
     """The `author` value: plain names as they are, any other as one braced unit.
 
@@ -509,7 +517,7 @@ def _names(authors: Sequence[str], ascii_only: bool) -> str:
         if not escaped:
             continue
         if not _name_is_plain(name, escaped):
-            escaped = "{\\relax " + escaped.replace("~", "\\nobreakspace{}") + "}"
+            escaped = "{\\relax " + _BARE_TIE.sub(r"\\nobreakspace{}", escaped) + "}"
         out.append(escaped)
     return " and ".join(out)
 
@@ -519,15 +527,16 @@ def _generated_fields(paper: Paper, ascii_only: bool) -> tuple[str, list[tuple[s
     fields: list[tuple[str, str]] = [
         ("title", escape_latex(paper.title, ascii_only=ascii_only, protect_case=True))
     ]
-    if paper.authors:
-        fields.append(("author", _names(paper.authors, ascii_only)))
+    authors = _names(paper.authors, ascii_only)
+    if authors:
+        fields.append(("author", authors))
     if paper.year is not None:
         fields.append(("year", str(paper.year)))
     entry_type = "misc"
     venue = escape_latex(paper.venue, ascii_only=ascii_only)
     if venue:
         # @article/@inproceedings require author and year in every standard style.
-        complete = bool(paper.authors) and paper.year is not None
+        complete = bool(authors) and paper.year is not None
         if complete and _PROCEEDINGS.search(paper.venue):
             entry_type = "inproceedings"
             fields.append(("booktitle", venue))
