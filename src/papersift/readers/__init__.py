@@ -35,14 +35,7 @@ class ReadResult:
 _BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 
 
-def _is_json(text: str) -> bool:
-    import orjson
-
-    try:
-        orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return False
-    return True
+_JSON_ARRAY = re.compile(r'\s*\[\s*(?:[\[{"\]\d-]|$)')
 
 
 def detect_format(text: str, file_name: str = "") -> str:
@@ -50,7 +43,7 @@ def detect_format(text: str, file_name: str = "") -> str:
     head = text.lstrip()[:1]
     if head == "{":
         return "reading-list"
-    if head == "[" and _is_json(text):
+    if head == "[" and _JSON_ARRAY.match(text):
         # A reading list is an object; a JSON array gets the reader's clear error. A
         # listing whose first title starts with "[" ("[Re] …") is not JSON.
         return "reading-list"
