@@ -1,0 +1,47 @@
+"""Architecture rules that are easy to break by accident."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE_MODULES = [
+    "papersift.models",
+    "papersift.normalize",
+    "papersift.readers",
+    "papersift.readers.listing",
+    "papersift.readers.bibtex",
+    "papersift.readers.reading_list",
+    "papersift.dedupe",
+    "papersift.store",
+    "papersift.importer",
+    "papersift.actions",
+    "papersift.query",
+    "papersift.bibtex_export",
+    "papersift.share",
+    "papersift.clipboard",
+    "papersift.selection",
+    "papersift.doctor",
+    "papersift.cli",
+    "papersift.textsafe",
+    "papersift.fsutil",
+]
+
+
+def test_core_never_imports_textual():
+    code = (
+        "import sys\n"
+        f"for name in {CORE_MODULES!r}:\n"
+        "    __import__(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_styles_and_sample_data_are_found():
+    from papersift.paths import sample_corpus_files, styles_dir
+
+    assert len(sample_corpus_files()) == 5
+    assert (styles_dir() / "app.tcss").is_file()
