@@ -46,7 +46,7 @@ STATUS_LABELS = {
 
 def describe_sources(entry: Entry) -> str:
     """`file.txt #3, other.bib #7` (1-based positions, as a person counts)."""
-    return ", ".join(f"{clean(s.file)} #{s.index + 1}" for s in entry.paper.sources)
+    return ", ".join(f"{clean(s.file)}#{s.index}" for s in entry.paper.sources)
 
 
 class TriageScreen(Screen[None]):
