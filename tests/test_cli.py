@@ -171,3 +171,12 @@ def test_doctor_and_locate(imported: Path):
 def test_tui_refuses_without_a_terminal(library_path: Path):
     proc = run(library=library_path, check=False)
     assert proc.returncode == 1 and "needs a terminal" in proc.stderr
+
+
+def test_option_values_may_start_with_a_dash(imported: Path):
+    pid = papers(imported)[0]["id"]
+    run("status", pid, "read", library=imported)
+    rows = papers(imported, "--query", "-is:inbox")
+    assert [r["id"] for r in rows] == [pid]
+    run("note", pid, "--set", "-- a note that starts with dashes", library=imported)
+    assert run("note", pid, library=imported).stdout.strip() == "-- a note that starts with dashes"

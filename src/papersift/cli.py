@@ -601,10 +601,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options whose value often starts with "-" (a negated query term such as -is:read).
+_VALUE_OPTIONS = ("-q", "--query", "--set")
+
+
+def _join_option_values(argv: Sequence[str]) -> list[str]:
+    """`--query -is:read` → `--query=-is:read`: argparse would take the value for an option."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--":
+            out.extend(items[i:])
+            break
+        if item in _VALUE_OPTIONS and i + 1 < len(items) and items[i + 1].startswith("-"):
+            out.append(f"{item}={items[i + 1]}")
+            i += 2
+            continue
+        out.append(item)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `papersift` script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_option_values(sys.argv[1:] if argv is None else argv))
     if args.library is None:
         args.library = default_library()
     args.library = Path(args.library).expanduser()
