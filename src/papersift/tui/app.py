@@ -46,6 +46,7 @@ _SCREEN_MODULES = (
     "papersift.tui.screens.duplicates",
     "papersift.tui.screens.export",
     "papersift.tui.screens.confirm",
+    "papersift.tui.screens.rename_tag",
     "papersift.tui.widgets.paper_list",
     "papersift.tui.widgets.sidebar",
     "papersift.tui.widgets.filter_bar",

@@ -35,6 +35,22 @@ def _highlight(
     return score, content
 
 
+def rename_tag(app: Any, main: Any) -> None:
+    """Ask for a tag and its new name, then rename it library-wide (one undoable change)."""
+    from papersift import actions
+    from papersift.tui.screens.rename_tag import RenameTagScreen
+
+    view = getattr(main, "view", "")
+    current = view[4:] if isinstance(view, str) and view.startswith("tag:") else ""
+
+    def apply(result: tuple[str, str] | None) -> None:
+        if result is not None:
+            old, new = result
+            app.perform(lambda: actions.rename_tag(app.library, old, new))
+
+    app.push_screen(RenameTagScreen(app.library.all_tags(), current), apply)
+
+
 class PapersiftCommands(Provider):
     """Commands for what the user can do on the current screen."""
 
@@ -77,6 +93,9 @@ class PapersiftCommands(Provider):
                     (f"Sort by {SORT_LABELS[sort]}", partial(main.set_sort, sort), "o cycles")
                 )
             commands.append(("Clear the filter", main.filter_bar.action_clear, ""))
+            commands.append(
+                ("Rename or merge a tag…", partial(rename_tag, app, main), "in every paper")
+            )
             try:
                 from papersift.bibtex_export import COPY_FORMATS
             except ImportError:
