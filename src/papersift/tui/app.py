@@ -47,6 +47,7 @@ _SCREEN_MODULES = (
     "papersift.tui.screens.export",
     "papersift.tui.screens.confirm",
     "papersift.tui.screens.rename_tag",
+    "papersift.tui.screens.import_files",
     "papersift.tui.widgets.paper_list",
     "papersift.tui.widgets.sidebar",
     "papersift.tui.widgets.filter_bar",

@@ -51,6 +51,13 @@ def rename_tag(app: Any, main: Any) -> None:
     app.push_screen(RenameTagScreen(app.library.all_tags(), current), apply)
 
 
+def import_files(app: Any) -> None:
+    """Open the import dialog."""
+    from papersift.tui.screens.import_files import ImportScreen
+
+    app.push_screen(ImportScreen())
+
+
 class PapersiftCommands(Provider):
     """Commands for what the user can do on the current screen."""
 
@@ -96,6 +103,7 @@ class PapersiftCommands(Provider):
             commands.append(
                 ("Rename or merge a tag…", partial(rename_tag, app, main), "in every paper")
             )
+            commands.append(("Import files…", partial(import_files, app), "listing, .bib, list"))
             try:
                 from papersift.bibtex_export import COPY_FORMATS
             except ImportError:
