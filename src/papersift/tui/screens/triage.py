@@ -45,7 +45,7 @@ STATUS_LABELS = {
 
 
 def describe_sources(entry: Entry) -> str:
-    """`file.txt #3, other.bib #7` (1-based positions, as a person counts)."""
+    """`file.txt#3, other.bib#7`: 0-based positions, as the detail pane and the CLI show."""
     return ", ".join(f"{clean(s.file)}#{s.index}" for s in entry.paper.sources)
 
 
