@@ -41,19 +41,22 @@ HAVE_BIBER = shutil.which("biber") is not None and shutil.which("pdflatex") is n
 # Helpers
 # --------------------------------------------------------------------------------------
 
+#: Dropped on export: controls, and bidi overrides/isolates (they disguise text).
+INVISIBLE = r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+
 
 def one_line(text: str) -> str:
     """What a title/abstract reads back as: NFC, no controls, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"[\t\n\r\f\v]", " ", text)
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]", "", text)
+    text = re.sub(INVISIBLE, "", text)
     return re.sub(r"[ \u2028\u2029]+", " ", text).strip()
 
 
 def note_text(text: str) -> str:
     """What a note reads back as: line breaks kept, trailing spaces and controls gone."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]", "", text)
+    text = re.sub(INVISIBLE, "", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
@@ -208,6 +211,7 @@ def test_text_cannot_inject_fields_or_commands(attack: str) -> None:
         ("–", r"{\textendash}"),
         ("α", r"{\ensuremath{\alpha}}"),
         ("≤", r"{\ensuremath{\leq}}"),
+        ("ά", r"{\ensuremath{\acute{\alpha}}}"),  # a text accent on math would not compile
         ("\u00a0", "~"),
         ("ﬁ", "fi"),
         ("中", "[U+4E2D]"),
@@ -421,6 +425,48 @@ def test_bib_entries_export_is_a_fixed_point() -> None:
     assert ascii_first.isascii()
 
 
+#: A .bib off the web: each field tries to run LaTeX in the user's document.
+STRANGER_BIB = r"""@article{web1,
+  title = {Looks harmless \papersiftcanary{} \input{/etc/passwd} \csname input\endcsname},
+  author = {Mallory, M. \immediate\write18{touch pwned-web}},
+  journal = {J \immediate\openout7=pwned-openout.tex\immediate\closeout7 ^^5cinput{x}},
+  note = {\def\x{y}\x \catcode`\@=11 \emph{fine} {\"o} $\alpha^2$ \\ ok},
+  url = {\url{https://example.org/a_b}\input{x}},
+  year = 2024
+}
+"""
+DANGEROUS = re.compile(
+    r"(?<!textbackslash\{\})\\(input|write18|immediate|openout|closeout|csname|def|catcode"
+    r"|papersiftcanary)\b|\^\^"
+)
+
+
+def stranger_entries() -> list[Entry]:
+    return [Entry(paper_from(r)) for r in parse(STRANGER_BIB, "web.bib").records]
+
+
+@pytest.mark.parametrize("unicode", [True, False])
+def test_a_strangers_bib_cannot_run_latex_through_the_export(unicode: bool) -> None:
+    out = export_bibtex(stranger_entries(), ExportOptions(unicode=unicode))
+    assert not DANGEROUS.search(out), out
+    fields = bibtexparser.parse_string(out).entries[0].fields_dict
+    # Ordinary LaTeX stays as it was; the rest shows as text.
+    assert r"\emph{fine} {\"o} $\alpha^2$ \\ ok" in fields["note"].value
+    assert fields["url"].value == "https://example.org/a_b%5Cinputx"  # inert, if odd
+    [record] = reimport(out)
+    assert r"\papersiftcanary" in record.title and r"\input" in record.title
+
+
+def test_bidi_overrides_and_controls_never_leave_papersift() -> None:
+    hostile = "a\u202egnp.exe\u202c b\u2066x\u2069 \x1b[31m\x07c"
+    paper = Paper(id="p", title=hostile, abstract=hostile, authors=(hostile,), venue=hostile)
+    entries = [Entry(paper, Triage(tags=(hostile,), note=hostile))]
+    outputs = [export_bibtex(entries), export_bibtex(entries, ExportOptions(unicode=False))]
+    outputs += [copy_as(entries, fmt) for fmt in COPY_FORMATS]
+    for out in outputs:
+        assert not re.search(INVISIBLE, out.replace("\n", "")), ascii(out)
+
+
 def test_jabref_fields() -> None:
     entries = sample_entries()
     out = export_bibtex(entries)
@@ -618,19 +664,34 @@ def _has_latex_form(ch: str) -> bool:
 # Real bibtex / biber runs
 # --------------------------------------------------------------------------------------
 
-PLAIN_TEX = r"""\documentclass{article}
+# Defined by the document: if any exported text called it, the .log would say so.
+CANARY = (
+    r"\def\papersiftcanary{\immediate\write-1{CANARY-EXECUTED}"
+    r"\immediate\openout8=pwned-canary.tex\immediate\closeout8}"
+)
+
+PLAIN_TEX = (
+    r"""\documentclass{article}
 \usepackage[T1]{fontenc}
+"""
+    + CANARY
+    + r"""
 \begin{document}
 \nocite{*}
 \bibliographystyle{plain}
 \bibliography{refs}
 \end{document}
 """
+)
 
 # Stock styles do not print abstracts or annotations, which would hide a stray `%` or `#`
 # in them: print both after every entry.
-BIBLATEX_TEX = r"""\documentclass{article}
+BIBLATEX_TEX = (
+    r"""\documentclass{article}
 \usepackage[T1]{fontenc}
+"""
+    + CANARY
+    + r"""
 \usepackage[backend=biber]{biblatex}
 \addbibresource{refs.bib}
 \renewbibmacro*{finentry}{%
@@ -643,6 +704,7 @@ BIBLATEX_TEX = r"""\documentclass{article}
 \printbibliography
 \end{document}
 """
+)
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
@@ -653,8 +715,10 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 
 def _latex_problems(log: str) -> list[str]:
-    """TeX errors and warnings that are not about needing another run."""
+    """TeX errors and warnings that are not about needing another run; payloads that ran."""
     problems = [line for line in log.splitlines() if line.startswith("! ")]
+    problems += [line for line in log.splitlines() if "CANARY-EXECUTED" in line]
+    problems += [line for line in log.splitlines() if "runsystem" in line]
     problems += [
         line
         for line in log.splitlines()
@@ -675,7 +739,9 @@ def run_bibtex(tmp_path: Path, bib: str) -> tuple[list[str], list[str]]:
         line for line in blg.splitlines() if "Warning" in line or "error" in line.lower()
     ]
     log = (tmp_path / "doc.log").read_text(errors="replace")
-    return bib_problems, _latex_problems(log)
+    problems = _latex_problems(log)
+    problems += [p.name for p in tmp_path.iterdir() if p.name.startswith("pwned")]
+    return bib_problems, problems
 
 
 def run_biber(tmp_path: Path, bib: str) -> tuple[list[str], list[str]]:
@@ -689,6 +755,7 @@ def run_biber(tmp_path: Path, bib: str) -> tuple[list[str], list[str]]:
     bib_problems = [line for line in blg.splitlines() if "WARN" in line or "ERROR" in line]
     log = (tmp_path / "doc.log").read_text(errors="replace")
     problems = _latex_problems(log)
+    problems += [p.name for p in tmp_path.iterdir() if p.name.startswith("pwned")]
     entries = len(re.findall(r"\\entry\{", (tmp_path / "doc.bbl").read_text(errors="replace")))
     problems += [] if entries else ["biber wrote no entries"]
     return bib_problems, problems
@@ -754,7 +821,7 @@ def every_named_char(exclude: str = "") -> list[Entry]:
 def _latex_corpus(alphabet: st.SearchStrategy[str] | None, wide: bool) -> list[Entry]:
     nasty = _batch(nasty_entries(alphabet, wide, max_size=1), 50)
     assert len(nasty) >= 40
-    return corpus_entries() + sample_entries() + nasty
+    return corpus_entries() + sample_entries() + stranger_entries() + nasty
 
 
 @pytest.mark.skipif(not HAVE_BIBTEX, reason="bibtex/pdflatex not installed")

@@ -52,6 +52,7 @@ DATA = Path(__file__).parent / "data" / "bibtex"
         (r"\unknownmacro{kept} text", "kept text"),
         (r"\LaTeX{} and \TeX", "LaTeX and TeX"),
         (r"\ensuremath{\geq} \times", "≥ ×"),
+        (r"$\hat{x}$ \ensuremath{\acute{\alpha}}", "x̂ ά"),
         ("{unbalanced", "unbalanced"),
         ("unbalanced}", "unbalanced"),
         ("\\", ""),

@@ -1,7 +1,10 @@
 r"""BibTeX export and the "copy as" formats (keys, \cite, pandoc, Markdown, abstract).
 
 Entries that came from a .bib file are written back as they were read: same type,
-same key (if unique in the export), same raw field values. Other papers become `@misc`
+same key (if unique in the export), same raw field values, with one exception: a
+command outside `SAFE_COMMANDS` (accents, symbols, fonts, math) loses its backslash, so
+a stranger's `\input`, `\write18` or `\def` shows as text instead of running when the
+user builds a PDF; URL-like fields lose their LaTeX. Other papers become `@misc`
 (`@article` / `@inproceedings` only when authors, year and venue are all known, as
 every standard style requires them there). Nothing is invented: a paper without
 authors gets no author, only a `key` field (its title) so plain.bst can sort it; a
@@ -71,6 +74,7 @@ from papersift.models import DEFAULT_STATUS, Entry, Paper, Triage
 from papersift.readers.bibtex import (
     ACCENTS,
     JABREF_FIELDS,
+    MATH_ACCENTS,
     MATH_SYMBOLS,
     MONTHS,
     OWN_KEYWORDS_FIELD,
@@ -147,7 +151,11 @@ _SPECIAL: dict[str, str] = {
 }
 # Pairs TeX fonts would fuse into one glyph (-- –, '' ”, ,, „); braces keep them apart.
 _LIGATURE_FIRST = frozenset("-',")
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+# Controls, and the bidi overrides/isolates that make text display as something else
+# ("Trojan Source"); pdflatex cannot typeset any of them either.
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 _LINE_BREAKS = re.compile(r"[\t\n\r\f\v]")
 _SPACES = re.compile(r"[ \u2028\u2029]+")
 _LINE_START_AT = re.compile(r"(^|\n)([ \t]*)@", re.M)
@@ -173,6 +181,8 @@ def _latex_names() -> dict[str, str]:
 
 _LATEX_NAMES = _latex_names()
 _COMBINING = {mark: name for name, mark in ACCENTS.items()}
+_MATH_COMBINING = {mark: name for name, mark in reversed(MATH_ACCENTS.items())}
+_MATH_NAME = re.compile(r"\{\\ensuremath\{\\([A-Za-z]+)\}\}")
 _FOLD = str.maketrans(
     {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
      "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"}
@@ -193,7 +203,13 @@ def char_to_latex(ch: str) -> str:
         for mark in marks:
             inner = f"\\{_COMBINING[mark]}{{{inner}}}"
         return "{" + inner + "}"
-    if base in _LATEX_NAMES and marks and all(m in _COMBINING for m in marks):
+    math = _MATH_NAME.fullmatch(_LATEX_NAMES.get(base, ""))
+    if math and marks and all(m in _MATH_COMBINING for m in marks):
+        inner = "\\" + math.group(1)  # ά: an accent on a math symbol must be a math accent
+        for mark in marks:
+            inner = f"\\{_MATH_COMBINING[mark]}{{{inner}}}"
+        return f"{{\\ensuremath{{{inner}}}}}"
+    if base in _LATEX_NAMES and not math and marks and all(m in _COMBINING for m in marks):
         inner = _LATEX_NAMES[base]
         for mark in marks:
             inner = f"\\{_COMBINING[mark]}{{{inner}}}"
@@ -288,6 +304,52 @@ def escape_latex(
         out = _LINE_START_AT.sub(r"\1\2{@}", out)
         out = _LINE_START_FIELD.sub(r"\1{}", out)
     return out
+
+
+#: Commands a raw value from an imported .bib may keep: text symbols, accents, fonts,
+#: math. Anything else (`\\input`, `\\write18`, `\\openout`, `\\def`, `\\csname`, a
+#: macro the document happens to define...) loses its backslash to `\\textbackslash{}`,
+#: so it shows as text instead of running in the user's LaTeX.
+SAFE_COMMANDS = frozenset(
+    {*TEXT_SYMBOLS, *MATH_SYMBOLS, *MATH_ACCENTS, *(a for a in ACCENTS if a.isalpha())}
+    | {
+        "emph", "em", "textit", "it", "itshape", "textbf", "bf", "bfseries", "textsc", "sc",
+        "scshape", "textsl", "sl", "slshape", "texttt", "tt", "ttfamily", "textrm", "rm",
+        "rmfamily", "textsf", "sf", "sffamily", "textup", "upshape", "textmd", "mdseries",
+        "textnormal", "normalfont", "textsuperscript", "textsubscript", "mbox", "relax",
+        "ensuremath", "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal", "mathbb",
+        "mathfrak", "mathscr", "boldsymbol", "bm", "text", "operatorname", "frac", "dfrac",
+        "tfrac", "log", "ln", "exp", "sin", "cos", "tan", "max", "min", "arg", "lim", "sup",
+        "inf", "det", "dim", "Pr", "left", "right", "big", "Big", "bigg", "Bigg", "hat",
+        "widehat", "tilde", "widetilde", "bar", "overline", "underline", "vec", "dot", "ddot",
+        "cdots", "vdots", "ddots", "url", "href", "doi", "path", "nolinkurl", "NoCaseChange",
+        "nocase", "mkbibquote", "enquote", "textquotedbl",
+    }
+)  # fmt: skip
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
+_MATH_SHIFT = re.compile(r"((?<!\\)\$.*?(?<!\\)\$)", re.S)  # split() keeps each $...$
+
+
+def _inert_raw(value: str) -> str:
+    """A raw value with every command outside `SAFE_COMMANDS` shown, not run.
+
+    `^^5c` is TeX's other spelling of a backslash, so `^^` is split up too: shown as
+    text outside math, as two superscripts (`^{}{}^`) inside.
+    """
+    parts = _MATH_SHIFT.split(_INVISIBLE.sub("", value))
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("^^", r"\textasciicircum{}\textasciicircum{}")
+    for i in range(1, len(parts), 2):
+        parts[i] = parts[i].replace("^^", "^{}{}^")
+    value = "".join(parts)
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in SAFE_COMMANDS or not name.isalpha():
+            return match.group()
+        return r"\textbackslash{}" + name
+
+    return _COMMAND.sub(one, value)
 
 
 def _raw_is_safe(value: str) -> bool:
@@ -572,12 +634,13 @@ def _origin_fields(paper: Paper, ascii_only: bool) -> tuple[str, list[tuple[str,
     for name, value in paper.bibtex.fields:
         low = name.lower()
         if low in _VERBATIM_FIELDS:
-            if not _raw_is_safe(value) or (ascii_only and not value.isascii()):
+            # Styles print these with \url or a plain macro (plainnat's \doi): no LaTeX.
+            if "\\" in value or not _raw_is_safe(value) or (ascii_only and not value.isascii()):
                 value = _verbatim(_unlatex_verbatim(value), ascii_only)
         elif not _raw_is_safe(value):
             value = escape_latex(latex_to_text(value), ascii_only=ascii_only)
         else:
-            value = _dotless(_ascii_raw(value) if ascii_only else value)
+            value = _inert_raw(_dotless(_ascii_raw(value) if ascii_only else value))
         fields.append((name, value))
     present = {name.lower(): value for name, value in fields}
     date_year = re.match(r"\s*(\d{4})\b", present.get("date", ""))

@@ -37,6 +37,7 @@ from papersift.readers import ReadResult
 __all__ = [
     "JABREF_FIELDS",
     "MARKER_PREFIX",
+    "MATH_ACCENTS",
     "OWN_KEYWORDS_FIELD",
     "STARRED_MARKER",
     "STATUS_MARKER",
@@ -72,6 +73,23 @@ ACCENTS: dict[str, str] = {
     "d": "\u0323",
     "b": "\u0331",
     "t": "\u0361",
+}
+
+#: Math accents (`\\acute{\\alpha}` -> ά).
+MATH_ACCENTS: dict[str, str] = {
+    "acute": "\u0301",
+    "grave": "\u0300",
+    "hat": "\u0302",
+    "widehat": "\u0302",
+    "tilde": "\u0303",
+    "widetilde": "\u0303",
+    "bar": "\u0304",
+    "breve": "\u0306",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+    "mathring": "\u030a",
+    "check": "\u030c",
+    "vec": "\u20d7",
 }
 
 #: Text-mode macros -> the character they stand for. The export inverts this table
@@ -435,7 +453,7 @@ class _Decoder:
         else:
             name = s[j]
             j += 1
-        if name in ACCENTS and not (math and name in "uvHcdkbrt"):
+        if (name in ACCENTS and not (math and name in "uvHcdkbrt")) or name in MATH_ACCENTS:
             arg, j = self._argument(j, end, math)
             return _accent(name, arg), j
         if name in TEXT_SYMBOLS:
@@ -481,8 +499,9 @@ _SPACING_ACCENT = {"~": "~", "^": "^", "'": "\u00b4", "`": "`", '"': "\u00a8", "
 def _accent(name: str, arg: str) -> str:
     if not arg:
         return _SPACING_ACCENT.get(name, "")
+    mark = ACCENTS.get(name) or MATH_ACCENTS[name]
     base = {"\u0131": "i", "\u0237": "j"}.get(arg[0], arg[0])
-    return unicodedata.normalize("NFC", base + ACCENTS[name]) + arg[1:]
+    return unicodedata.normalize("NFC", base + mark) + arg[1:]
 
 
 def latex_to_text(value: str) -> str:
