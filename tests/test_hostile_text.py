@@ -106,13 +106,6 @@ def library(tmp_path: Path) -> Path:
     return path
 
 
-BIDI_IN_COPY_AS = pytest.mark.xfail(
-    strict=True,
-    reason="bibtex_export.copy_as (markdown, abstract) passes bidi overrides/isolates "
-    "(U+202A-202E, U+2066-2069) through to stdout and the clipboard",
-)
-
-
 @pytest.mark.parametrize(
     "args",
     [
@@ -123,10 +116,10 @@ BIDI_IN_COPY_AS = pytest.mark.xfail(
         ("tag",),
         ("note", "aaaa1111"),
         pytest.param(
-            ("export", "--as", "markdown", "aaaa1111"), marks=[NEEDS_EXPORT, BIDI_IN_COPY_AS]
+            ("export", "--as", "markdown", "aaaa1111"), marks=[NEEDS_EXPORT]
         ),
         pytest.param(
-            ("export", "--as", "abstract", "aaaa1111"), marks=[NEEDS_EXPORT, BIDI_IN_COPY_AS]
+            ("export", "--as", "abstract", "aaaa1111"), marks=[NEEDS_EXPORT]
         ),
         pytest.param(("export", "--as", "keys", "aaaa1111"), marks=NEEDS_EXPORT),
         pytest.param(("export", "--as", "cite", "aaaa1111"), marks=NEEDS_EXPORT),
@@ -476,12 +469,6 @@ def test_bibtex_export_round_trips_the_hostile_text(tmp_path: Path):
 
 
 @NEEDS_EXPORT
-@pytest.mark.xfail(
-    strict=True,
-    reason="bibtex_export writes fields of imported .bib entries back raw when their braces "
-    "balance, so \\openout/\\input/\\write18/macros from a stranger's .bib run in the "
-    "user's LaTeX",
-)
 def test_stranger_bib_payload_survives_export_raw(tmp_path: Path):
     """A .bib off the web keeps its raw LaTeX on export (papersift round-trips entries as
     they were read). A payload there must still not run when the user builds a PDF."""
