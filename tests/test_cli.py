@@ -180,3 +180,16 @@ def test_option_values_may_start_with_a_dash(imported: Path):
     assert [r["id"] for r in rows] == [pid]
     run("note", pid, "--set", "-- a note that starts with dashes", library=imported)
     assert run("note", pid, library=imported).stdout.strip() == "-- a note that starts with dashes"
+
+
+def test_export_formats_to_stdout_and_file(imported: Path, tmp_path: Path):
+    pid = papers(imported)[0]["id"]
+    run("star", pid, library=imported)
+    cite = run("export", "--starred", "--as", "cite", library=imported).stdout
+    assert cite.startswith("\\cite{") and cite.endswith("}\n")
+    out = tmp_path / "starred.bib"
+    run("export", "--starred", "-o", str(out), library=imported)
+    assert out.read_text(encoding="utf-8").lstrip().startswith("@")
+    again = run("export", "--starred", "-o", str(out), library=imported, check=False)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    run("export", "--starred", "-o", str(out), "--force", library=imported)

@@ -369,14 +369,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     else:
         text = copy_as(entries, args.format)
+        if not args.clipboard:
+            text += "\n"  # a file or a terminal wants whole lines; the clipboard does not
     if args.clipboard:
         from papersift.clipboard import copy_text
 
         how = copy_text(text)
         _err(f"copied {len(entries)} entries to the {how}")
         return EXIT_OK
-    if args.output is None and sys.stdout.isatty() and args.format == "bibtex":
-        pass  # printing to the terminal is fine; -o FILE writes a file
     _write_output(text, args.output, args.force)
     return EXIT_OK
 
