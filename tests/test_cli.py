@@ -189,7 +189,7 @@ def test_export_formats_to_stdout_and_file(imported: Path, tmp_path: Path):
     assert cite.startswith("\\cite{") and cite.endswith("}\n")
     out = tmp_path / "starred.bib"
     run("export", "--starred", "-o", str(out), library=imported)
-    assert out.read_text(encoding="utf-8").lstrip().startswith("@")
+    assert "\n@misc{" in out.read_text(encoding="utf-8")
     again = run("export", "--starred", "-o", str(out), library=imported, check=False)
     assert again.returncode == 1 and "already exists" in again.stderr
     run("export", "--starred", "-o", str(out), "--force", library=imported)
