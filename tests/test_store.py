@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from papersift import actions
+from papersift import actions, store
 from papersift.models import Paper, PapersiftError, Source, Triage
 from papersift.store import Library
 
@@ -236,3 +236,111 @@ def test_backups_are_spaced_across_processes(library_path: Path):
         # A new Library per change, like a script of short CLI commands.
         actions.set_note(Library(library_path), "p0001", f"note {i}")
     assert len(store.backups(library_path)) == 1
+
+
+def _bib_paper(pid: str, **fields: str) -> Paper:
+    from papersift.models import BibtexOrigin
+
+    raw = {
+        "title": "Grounded {LLMs}: a survey",
+        "abstract": "Plain abstract, no markup.",
+        "author": "Doe, Jane and Roe, R.",
+        "year": "2021",
+        "journal": "ACL",
+        "doi": "10.1/x",
+        "keywords": "a, b",
+        "url": "",
+    }
+    raw.update(fields)
+    return Paper(
+        id=pid,
+        title="Grounded LLMs: a survey",
+        abstract="Plain abstract, no markup.",
+        authors=("Doe, Jane", "Roe, R."),
+        year=2021,
+        venue="ACL",
+        doi="10.1/x",
+        bibtex=BibtexOrigin("article", pid, tuple(raw.items())),
+        sources=(Source("refs.bib", 0),),
+        added=1.0,
+    )
+
+
+def test_raw_bibtex_values_the_paper_gives_back_are_stored_once(library_path: Path):
+    papers = {
+        "b1": _bib_paper("b1"),
+        # Raw values that differ from the paper's data are kept in full.
+        "b2": _bib_paper("b2", abstract="Markup -- {here}.", year="{2021}", author="Doe, J."),
+    }
+    library = Library(library_path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    data = orjson.loads((library_path / "corpus.json").read_bytes())
+    assert data["meta"]["library"]["version"] == store.CORPUS_VERSION
+    stored = {pid: p["bibtex"]["fields"] for pid, p in data["papers"].items()}
+    assert ["abstract"] in stored["b1"] and ["author"] in stored["b1"]
+    assert ["title", "Grounded {LLMs}: a survey"] in stored["b1"]  # was not the title
+    assert ["keywords", "a, b"] in stored["b1"] and ["url", ""] in stored["b1"]
+    assert ["abstract", "Markup -- {here}."] in stored["b2"]
+    assert ["year", "{2021}"] in stored["b2"] and ["author", "Doe, J."] in stored["b2"]
+    again = Library(library_path)
+    assert again.papers == papers
+    assert [p.bibtex.fields for p in again.papers.values()] == [
+        p.bibtex.fields for p in papers.values()
+    ]
+
+
+def test_a_corpus_written_before_the_compact_form_loads(library_path: Path):
+    paper = _bib_paper("b1")
+    old = {
+        "meta": {"library": {"format": "papersift-library", "version": 1}},
+        "papers": {
+            "b1": {
+                "id": "b1",
+                "title": paper.title,
+                "abstract": paper.abstract,
+                "authors": list(paper.authors),
+                "year": paper.year,
+                "venue": paper.venue,
+                "doi": paper.doi,
+                "bibtex": {
+                    "type": "article",
+                    "key": "b1",
+                    "fields": [list(f) for f in paper.bibtex.fields],
+                },
+                "sources": [{"file": "refs.bib", "index": 0}],
+                "added": 1.0,
+            }
+        },
+    }
+    library_path.mkdir()
+    (library_path / "corpus.json").write_bytes(orjson.dumps(old))
+    assert Library(library_path).papers == {"b1": paper}
+
+
+def test_a_value_left_out_where_none_can_be_derived_is_an_error(library_path: Path):
+    _filled(library_path, 2)
+    corpus = library_path / "corpus.json"
+    data = orjson.loads(corpus.read_bytes())
+    data["papers"]["p0001"]["bibtex"] = {"type": "misc", "key": "k", "fields": [["keywords"]]}
+    corpus.write_bytes(orjson.dumps(data))
+    damaged = corpus.read_bytes()
+    with pytest.raises(PapersiftError, match=r"corpus\.json: a record is malformed"):
+        Library(library_path)
+    assert corpus.read_bytes() == damaged
+
+
+def test_bib_import_survives_reload_and_exports_the_same(library_path: Path):
+    from papersift.bibtex_export import export_bibtex
+    from papersift.importer import import_files
+
+    bib = Path(__file__).parent / "data" / "bibtex" / "sample.bib"
+    library = Library(library_path)
+    assert all(r.ok for r in import_files(library, [bib]))
+    before = export_bibtex(library.entries())
+    corpus = (library_path / "corpus.json").read_bytes()
+    again = Library(library_path)
+    assert again.papers == library.papers
+    assert export_bibtex(again.entries()) == before
+    import_files(again, [bib])
+    assert (library_path / "corpus.json").read_bytes() == corpus

@@ -10,6 +10,7 @@ Nothing here imports Textual; everything here is plain data.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,6 +64,57 @@ class BibtexOrigin:
             key=str(data["key"]),
             fields=tuple((str(k), str(v)) for k, v in data["fields"]),
         )
+
+
+def _venue(paper: Paper) -> str:
+    return paper.venue
+
+
+#: Raw BibTeX fields a paper's own data can give back, by lower-case field name. The
+#: corpus stores such a field as `[name]` (no value) when its raw value is exactly what
+#: the function returns: raw abstracts and titles without markup would otherwise be
+#: stored twice (a third of a 100k corpus.json).
+_DERIVED_FIELDS: dict[str, Callable[[Paper], str]] = {
+    "title": lambda p: p.title,
+    "abstract": lambda p: p.abstract,
+    "author": lambda p: " and ".join(p.authors),
+    "year": lambda p: "" if p.year is None else str(p.year),
+    "journal": _venue,
+    "journaltitle": _venue,
+    "booktitle": _venue,
+    "howpublished": _venue,
+    "doi": lambda p: p.doi,
+    "url": lambda p: p.url,
+}
+
+
+def _stored_bibtex(origin: BibtexOrigin, paper: Paper) -> dict[str, Any]:
+    """`origin` as the corpus stores it: raw values the paper gives back are left out."""
+    fields: list[list[str]] = []
+    derived = _DERIVED_FIELDS
+    for name, value in origin.fields:
+        fn = derived.get(name.lower())
+        if fn is not None and value and fn(paper) == value:
+            fields.append([name])
+        else:
+            fields.append([name, value])
+    return {"type": origin.entry_type, "key": origin.key, "fields": fields}
+
+
+def _loaded_bibtex(data: dict[str, Any], paper: Paper) -> BibtexOrigin:
+    """The inverse of `_stored_bibtex`; full `[name, value]` pairs (any version) load as is."""
+    fields: list[tuple[str, str]] = []
+    for item in data["fields"]:
+        if len(item) == 1:
+            name = str(item[0])
+            fn = _DERIVED_FIELDS.get(name.lower())
+            if fn is None:
+                raise ValueError(f"bibtex field {name!r} has no value")
+            fields.append((name, fn(paper)))
+        else:
+            name, value = item
+            fields.append((str(name), str(value)))
+    return BibtexOrigin(str(data["type"]), str(data["key"]), tuple(fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +196,7 @@ class Paper:
     added: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The form the corpus stores (see `_stored_bibtex` for the BibTeX origin)."""
         data: dict[str, Any] = {"id": self.id, "title": self.title}
         if self.abstract:
             data["abstract"] = self.abstract
@@ -151,34 +204,46 @@ class Paper:
             data["authors"] = list(self.authors)
         if self.year is not None:
             data["year"] = self.year
-        for name in ("venue", "doi", "arxiv", "url"):
-            value = getattr(self, name)
-            if value:
-                data[name] = value
+        if self.venue:
+            data["venue"] = self.venue
+        if self.doi:
+            data["doi"] = self.doi
+        if self.arxiv:
+            data["arxiv"] = self.arxiv
+        if self.url:
+            data["url"] = self.url
         if self.bibtex is not None:
-            data["bibtex"] = self.bibtex.to_dict()
-        data["sources"] = [s.to_dict() for s in self.sources]
+            data["bibtex"] = _stored_bibtex(self.bibtex, self)
+        data["sources"] = [{"file": s.file, "index": s.index} for s in self.sources]
         data["added"] = self.added
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
-        bib = data.get("bibtex")
-        year = data.get("year")
-        return cls(
-            id=str(data["id"]),
-            title=str(data["title"]),
-            abstract=str(data.get("abstract", "")),
-            authors=tuple(str(a) for a in data.get("authors", ())),
-            year=int(year) if year is not None else None,
-            venue=str(data.get("venue", "")),
-            doi=str(data.get("doi", "")),
-            arxiv=str(data.get("arxiv", "")),
-            url=str(data.get("url", "")),
-            bibtex=BibtexOrigin.from_dict(bib) if bib else None,
-            sources=tuple(Source.from_dict(s) for s in data.get("sources", ())),
-            added=float(data.get("added", 0.0)),
+        """A paper from `to_dict`'s form. Wrong types are converted or raise
+        (KeyError/TypeError/ValueError); the store turns that into a clear error."""
+        get = data.get
+        year = get("year")
+        authors = get("authors")
+        sources = get("sources")
+        paper = cls(
+            str(data["id"]),
+            str(data["title"]),
+            str(get("abstract", "")),
+            tuple(map(str, authors)) if authors else (),
+            int(year) if year is not None else None,
+            str(get("venue", "")),
+            str(get("doi", "")),
+            str(get("arxiv", "")),
+            str(get("url", "")),
+            None,
+            tuple([Source(str(s["file"]), int(s["index"])) for s in sources]) if sources else (),
+            float(get("added", 0.0)),
         )
+        bib = get("bibtex")
+        if bib:
+            paper.bibtex = _loaded_bibtex(bib, paper)
+        return paper
 
 
 @dataclass(slots=True)

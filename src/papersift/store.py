@@ -20,8 +20,10 @@ process changed (by stat), so two processes never lose each other's writes.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -35,11 +37,20 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from papersift.fsutil import atomic_write_bytes, describe_os_error
+from papersift.fsutil import _fsync_dir, _target_mode, atomic_write_bytes, describe_os_error
 from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
 
 FORMAT_NAME = "papersift-library"
-FORMAT_VERSION = 1
+#: The newest format this papersift reads (a newer file is refused, never misread).
+FORMAT_VERSION = 2
+#: Written to corpus.json. Version 2 may store a BibTeX field as `[name]` without its raw
+#: value when the paper's own data gives it back (see `models.Paper.to_dict`); version 1
+#: files (every raw value written out) load as they are.
+CORPUS_VERSION = 2
+#: Written to triage.json (its format never changed).
+TRIAGE_VERSION = 1
+#: From this many papers on, the loaded corpus is moved out of the collector's sight.
+FREEZE_FROM = 5_000
 #: How long a writer waits for another process holding the library before giving up.
 LOCK_TIMEOUT = 30.0
 #: After this many seconds of waiting for the lock the writer's `on_wait` is told once,
@@ -66,6 +77,30 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """`fsutil.atomic_write_bytes` for data produced piece by piece (same temp-file names,
+    so `remove_orphaned_temp_files` finds what a killed writer left)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        os.fchmod(fd, _target_mode(path))
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(directory)
+    except OSError as exc:
+        raise PapersiftError(f"{path}: cannot write: {describe_os_error(exc)}") from exc
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
 class AtomicJSONStorage(Storage):
     """A TinyDB storage that writes atomically and caches reads until the file changes.
 
@@ -89,6 +124,27 @@ class AtomicJSONStorage(Storage):
             return None
         if self._cache is not None and stamp == self._stamp:
             return self._cache
+        data = self._parse()
+        self._cache, self._stamp = data, stamp
+        return data
+
+    def read_uncached(self) -> dict[str, Any] | None:
+        """The file's contents, parsed and checked, without keeping them.
+
+        For the corpus, whose parsed form (200+ MB at 100k papers) would otherwise stay
+        alive beside the `Paper` objects built from it. The stamp is recorded as by
+        `read()`, so `stamp` still tells whether another process replaced the file.
+        """
+        stamp = _stamp(self.path)
+        self._cache = None
+        if stamp is None:
+            self._stamp = None
+            return None
+        data = self._parse()
+        self._stamp = stamp
+        return data
+
+    def _parse(self) -> dict[str, Any]:
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
@@ -103,6 +159,7 @@ class AtomicJSONStorage(Storage):
                     f"{self.path}: the library file is damaged ({exc}); it was left as it is. "
                     "Run `papersift doctor` to restore the last good backup."
                 ) from None
+        del raw
         if not isinstance(data, dict):
             raise PapersiftError(
                 f"{self.path}: not a papersift library file (top level is not "
@@ -111,12 +168,11 @@ class AtomicJSONStorage(Storage):
         # TinyDB assumes {table: {id: document}}; anything else would surface later as
         # an AttributeError deep inside it, so say here which part is malformed.
         for name, table in data.items():
-            if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
+            if not isinstance(table, dict) or not all(type(d) is dict for d in table.values()):
                 raise PapersiftError(
                     f"{self.path}: the library file is damaged ($.{name} is not an object "
                     "of records); it was left as it is. Run `papersift doctor`."
                 )
-        self._cache, self._stamp = data, stamp
         return data
 
     def write(self, data: dict[str, Any]) -> None:
@@ -130,6 +186,18 @@ class AtomicJSONStorage(Storage):
             self._cache, self._stamp = None, None
             raise
         self._cache, self._stamp = data, _stamp(self.path)
+
+    def write_chunks(self, chunks: Iterable[bytes]) -> None:
+        """Write the file from pieces of JSON, atomically, without caching a parsed form.
+
+        The whole document never exists in memory at once, neither as objects nor as
+        bytes: at 100k papers that was 400 MB of the import's peak.
+        """
+        if self.readonly:
+            raise PapersiftError(f"{self.path}: the library is open read-only")
+        self._cache, self._stamp = None, None
+        atomic_write_chunks(self.path, chunks)
+        self._stamp = _stamp(self.path)
 
     @property
     def stamp(self) -> tuple[int, int, int] | None:
@@ -178,6 +246,32 @@ class Decision:
     b: str
     verdict: str  # "merge" or "apart"
     at: float
+
+
+def _corpus_chunks(
+    papers: Mapping[str, Paper],
+    possible: Mapping[str, dict[str, Any]],
+    aliases: Mapping[str, str],
+) -> Iterator[bytes]:
+    """corpus.json as pieces: the TinyDB layout, one paper serialized at a time."""
+    dumps = orjson.dumps
+    meta = {"library": {"format": FORMAT_NAME, "version": CORPUS_VERSION}}
+    yield b'{"meta":' + dumps(meta) + b',"papers":{'
+    first = True
+    batch: list[bytes] = []
+    for pid, paper in papers.items():
+        if not first:
+            batch.append(b",")
+        first = False
+        batch.append(dumps(pid))
+        batch.append(b":")
+        batch.append(dumps(paper.to_dict()))
+        if len(batch) >= 4096:
+            yield b"".join(batch)
+            batch.clear()
+    yield b"".join(batch)
+    yield b'},"possible":' + dumps(possible)
+    yield b',"aliases":' + dumps({old: {"to": new} for old, new in aliases.items()}) + b"}"
 
 
 class Library:
@@ -233,8 +327,8 @@ class Library:
 
     # ------------------------------------------------------------------ loading
 
-    def _check_meta(self, db: _Db, name: str) -> None:
-        meta = db.table("meta").get(doc_id="library")
+    def _check_meta(self, meta: Any, name: str) -> None:
+        """Refuse a file that is not ours or that a newer papersift wrote."""
         if meta is None:
             return
         if meta.get("format") != FORMAT_NAME:
@@ -253,26 +347,47 @@ class Library:
             self._load_triage()
 
     def _load_corpus(self) -> None:
-        db = self._corpus_db
-        self._check_meta(db, "corpus.json")
+        # The corpus is read straight from its file, bypassing TinyDB (only imports and
+        # merges write it, in one piece): no Document copies, and the parsed JSON is
+        # dropped once the papers are built instead of staying cached beside them.
+        storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
+        # Nothing loaded here is cyclic, but a million new objects would set off
+        # repeated full collections: most of the load time at 100k papers.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
-            papers = [Paper.from_dict(d) for d in db.table("papers").raw().values()]
-            possible = [PossibleDuplicate.from_dict(d) for d in db.table("possible").raw().values()]
-            aliases = {k: str(v["to"]) for k, v in db.table("aliases").raw().items()}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise PapersiftError(
-                f"{self.path / 'corpus.json'}: a record is malformed ({exc!r}); "
-                "the file was left as it is"
-            ) from None
-        papers.sort(key=lambda p: (p.added, p.id))
-        self.papers = {p.id: p for p in papers}
-        self.possible = possible
-        self.aliases = aliases
-        self._forget_entries()
+            data = storage.read_uncached() or {}
+            self._check_meta(data.get("meta", {}).get("library"), "corpus.json")
+            try:
+                from_dict = Paper.from_dict
+                papers = [from_dict(d) for d in data.get("papers", {}).values()]
+                possible = [
+                    PossibleDuplicate.from_dict(d) for d in data.get("possible", {}).values()
+                ]
+                aliases = {k: str(v["to"]) for k, v in data.get("aliases", {}).items()}
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise PapersiftError(
+                    f"{self.path / 'corpus.json'}: a record is malformed ({exc!r}); "
+                    "the file was left as it is"
+                ) from None
+            del data
+            papers.sort(key=lambda p: (p.added, p.id))  # O(n) when written in order
+            self.papers = {p.id: p for p in papers}
+            self.possible = possible
+            self.aliases = aliases
+            self._forget_entries()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        # The loaded corpus lives as long as the library and holds no cycles: keep the
+        # collector from walking its million objects on every full collection (a TUI
+        # keystroke that allocates would otherwise pay up to a second for it).
+        if len(self.papers) >= FREEZE_FROM:
+            gc.freeze()
 
     def _load_triage(self) -> None:
         db = self._triage_db
-        self._check_meta(db, "triage.json")
+        self._check_meta(db.table("meta").get(doc_id="library"), "triage.json")
         try:
             self._triage = {k: Triage.from_dict(v) for k, v in db.table("triage").raw().items()}
             self._forget_entries()
@@ -433,7 +548,7 @@ class Library:
     def _write_meta(self, db: _Db) -> None:
         table = db.table("meta")
         if table.get(doc_id="library") is None:
-            table.put_many({"library": {"format": FORMAT_NAME, "version": FORMAT_VERSION}})
+            table.put_many({"library": {"format": FORMAT_NAME, "version": TRIAGE_VERSION}})
 
     def modify_triage(
         self, paper_ids: Iterable[str], change: Callable[[Triage], Triage]
@@ -548,16 +663,10 @@ class Library:
                 f"{self.path}: another papersift process changed the library meanwhile; "
                 "nothing was written, please try again"
             )
-        data = {
-            "meta": {"library": {"format": FORMAT_NAME, "version": FORMAT_VERSION}},
-            "papers": {pid: p.to_dict() for pid, p in papers.items()},
-            "possible": {_pair_key(pd.a, pd.b): pd.to_dict() for pd in possible},
-            "aliases": {old: {"to": new} for old, new in aliases.items()},
-        }
-        storage.write(data)
-        self._corpus_db.clear_cache()
+        possible_rows = {_pair_key(pd.a, pd.b): pd.to_dict() for pd in possible}
+        storage.write_chunks(_corpus_chunks(papers, possible_rows, aliases))
         self.papers = dict(papers)
-        self.possible = list(PossibleDuplicate.from_dict(d) for d in data["possible"].values())
+        self.possible = [PossibleDuplicate.from_dict(d) for d in possible_rows.values()]
         self.aliases = dict(aliases)
         self._forget_entries()
 
