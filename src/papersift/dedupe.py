@@ -43,6 +43,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -197,8 +198,6 @@ _STOPWORDS = frozenset(
 )
 
 _NON_WORD = re.compile(r"[^\w]+")
-# What normalize_title strips from the end of a folded title.
-_TRAILING = " .,;:!?\"'-"
 _NON_ALNUM = re.compile(r"[\W_]+")
 # Between a title and its subtitle (after normalize_title folded dashes to "-").
 _SUBTITLE_SEP = re.compile(r"\s*:\s*|\s+-{1,3}\s+|\s+\|\s+")
@@ -294,15 +293,8 @@ def _split_words(text: str) -> list[str]:
 
 
 def _fast_normalize_title(title: str) -> str:
-    """`normalize_title`, with a shortcut for plain ASCII titles (most of them).
-
-    For ASCII, NFKC is the identity, the fold table only maps "`" and casefold is
-    lower(); the shortcut skips the Unicode machinery, which is most of the per-title
-    cost at 100k titles. tests/test_dedupe.py checks it against `normalize_title`.
-    """
-    if not title.isascii() or "\\" in title or "{" in title or "}" in title:
-        return normalize_title(title)
-    return " ".join(title.replace("`", "'").lower().split()).rstrip(_TRAILING)
+    """`normalize_title` (which has the ASCII shortcut this once had; kept as a name)."""
+    return normalize_title(title)
 
 
 def fold_abstract(abstract: str) -> str:
@@ -323,8 +315,8 @@ def fold_abstract(abstract: str) -> str:
     return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", strip_latex(abstract)).casefold())
 
 
-def _features(c: Candidate) -> _Features:
-    normalized = _fast_normalize_title(c.title)
+def _features(c: Candidate | Any) -> _Features:
+    normalized = normalize_title(c.title)
     # (The pre-test spares most titles a regex scan.)
     has_separator = ":" in normalized or " -" in normalized or " |" in normalized
     pieces = _SUBTITLE_SEP.split(normalized, maxsplit=1) if has_separator else []
@@ -616,11 +608,14 @@ def _block_pairs(
 
 
 def match(
-    candidates: Sequence[Candidate],
+    candidates: Sequence[Candidate | Any],
     first_new: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> MatchResult:
     """Find duplicate pairs among `candidates`, sorted by (i, j).
+
+    A candidate is a `Candidate` or anything with its attributes (the importer passes
+    `Paper`s and `Record`s as they are).
 
     `candidates[:first_new]` are already in the library and deduped among themselves:
     only pairs with at least one index >= `first_new` are reported. `progress`, if given,
@@ -643,7 +638,7 @@ def match(
 
 
 def _match(
-    candidates: Sequence[Candidate],
+    candidates: Sequence[Candidate | Any],
     first_new: int,
     progress: Callable[[int, int], None] | None,
 ) -> MatchResult:

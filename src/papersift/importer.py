@@ -109,6 +109,25 @@ def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
     )
 
 
+def _share_raw_values(record: Record) -> None:
+    """Let the record's raw BibTeX abstract/title be the decoded string when they are
+    equal: readers make two copies, and at 100k records the second one is ~60 MB of
+    the import's peak memory. (The corpus stores such a value once; see models.)"""
+    origin = record.bibtex
+    if origin is None:
+        return
+    fields = list(origin.fields)
+    changed = False
+    for n, (name, value) in enumerate(fields):
+        low = name.lower()
+        decoded = record.abstract if low == "abstract" else record.title if low == "title" else None
+        if decoded is not None and decoded is not value and decoded == value:
+            fields[n] = (name, decoded)
+            changed = True
+    if changed:
+        record.bibtex = replace(origin, fields=tuple(fields))
+
+
 def _new_id(record: Record, taken: set[str]) -> str:
     """The record's stable id; a deterministic variant when that id is already taken
     by a different paper (two distinct papers titled "Introduction")."""
@@ -215,7 +234,7 @@ def import_results(
     progress: Progress | None = None,
 ) -> None:
     """Dedupe the records of already-read files against the library and store them."""
-    from papersift.dedupe import Candidate, match  # rapidfuzz import only when importing
+    from papersift.dedupe import match  # rapidfuzz import only when importing
 
     with library.locked():
         library.reload_corpus_if_changed()
@@ -225,13 +244,10 @@ def import_results(
         records: list[Record] = [r for res in results for r in res.records]
         owner: list[int] = [n for n, res in enumerate(results) for _ in res.records]
 
-        candidates = [
-            Candidate(title=p.title, abstract=p.abstract, doi=p.doi, arxiv=p.arxiv, year=p.year)
-            for p in papers.values()
-        ] + [
-            Candidate(title=r.title, abstract=r.abstract, doi=r.doi, arxiv=r.arxiv, year=r.year)
-            for r in records
-        ]
+        for record in records:
+            _share_raw_values(record)
+        # Papers and records have every attribute a dedupe Candidate has: no copies.
+        candidates: list[Paper | Record] = [*papers.values(), *records]
         first_new = len(existing_ids)
 
         def dedupe_progress(done: int, total: int) -> None:
@@ -239,6 +255,7 @@ def import_results(
                 progress("dedupe", done, total)
 
         result = match(candidates, first_new=first_new, progress=dedupe_progress)
+        del candidates
 
         # Group new records: union-find over sure new-new pairs; each group joins at most
         # one existing paper (its best sure match), so an import never silently merges
