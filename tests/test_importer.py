@@ -99,3 +99,23 @@ def test_corpus_file_is_plain_tinydb_json(sample_library: Library, library_path:
     assert set(data) >= {"meta", "papers"}
     some = next(iter(data["papers"].values()))
     assert {"id", "title", "abstract", "sources"} <= set(some)
+
+
+def test_library_files_open_with_plain_tinydb(sample_library: Library, library_path: Path):
+    """The store is TinyDB's format: a stock TinyDB reads the corpus and the triage (with
+    papersift's table class, whose document ids are paper ids instead of counters)."""
+    from tinydb import TinyDB
+
+    from papersift.store import KeyedTable
+
+    class PaperDB(TinyDB):
+        table_class = KeyedTable
+
+    pid = next(iter(sample_library.papers))
+    actions.set_starred(sample_library, [pid], True)
+    with PaperDB(library_path / "corpus.json", access_mode="r") as db:
+        docs = db.table("papers").all()
+        assert len(docs) == 318
+        assert {d["id"] for d in docs} == set(sample_library.papers)
+    with PaperDB(library_path / "triage.json", access_mode="r") as db:
+        assert db.table("triage").get(doc_id=pid)["starred"] is True
