@@ -529,9 +529,9 @@ _KINDS = 8
 
 def _block_keys(
     f: _Features, rank: dict[str, int], rare: set[str]
-) -> list[tuple[int, str | tuple[str, str]]]:
+) -> list[tuple[int, str | int | tuple[str, str]]]:
     """(kind, key) of every block `f` belongs to."""
-    keys: list[tuple[int, str | tuple[str, str]]] = []
+    keys: list[tuple[int, str | int | tuple[str, str]]] = []
     if f.doi:
         keys.append((_DOI, f.doi))
     if f.arxiv:
@@ -550,8 +550,11 @@ def _block_keys(
         if len(rarest) == 2:
             keys.append((_TOKENS, (rarest[0], rarest[1])))
     if len(f.abstract) >= MIN_OVERLAP:
-        keys.append((_ABS0, f.abstract[:_AKEY_LEN]))
-        keys.append((_ABS1, f.abstract[_AKEY_LEN : 2 * _AKEY_LEN]))
+        # Hashes, not the slices: 200k 64-character keys would cost 20 MB more at 100k
+        # candidates. Two slices with one hash only join two blocks (never seen at 64
+        # bits), and every pair is still judged on its merits.
+        keys.append((_ABS0, hash(f.abstract[:_AKEY_LEN])))
+        keys.append((_ABS1, hash(f.abstract[_AKEY_LEN : 2 * _AKEY_LEN])))
     return keys
 
 
@@ -568,7 +571,7 @@ def _sort_key(kind: int, f: _Features) -> str:
 
 def _block_pairs(
     kind: int,
-    key: str | tuple[str, str],
+    key: str | int | tuple[str, str],
     members: list[int],
     feats: list[_Features],
     first_new: int,
@@ -661,14 +664,14 @@ def _match(
     del df
 
     # Open only the blocks a new candidate is in: the library alone was deduped.
-    wanted: list[set[str | tuple[str, str]]] | None = None
+    wanted: list[set[str | int | tuple[str, str]]] | None = None
     if first_new > 0:
         wanted = [set() for _ in range(_KINDS)]
         for f in feats[first_new:]:
             for kind, key in _block_keys(f, rank, rare):
                 wanted[kind].add(key)
     # A block is one int until it gets a second member (most never do), then a list.
-    blocks: list[dict[str | tuple[str, str], int | list[int]]] = [{} for _ in range(_KINDS)]
+    blocks: list[dict[str | int | tuple[str, str], int | list[int]]] = [{} for _ in range(_KINDS)]
     for idx, f in enumerate(feats):
         for kind, key in _block_keys(f, rank, rare):
             if wanted is not None and key not in wanted[kind]:

@@ -65,12 +65,16 @@ def title_words(title: str) -> list[str]:
 
 def normalize_doi(doi: str) -> str:
     """A bare lower-case DOI (`10.x/y`) from a DOI, a doi: prefix or a doi.org URL; or ""."""
+    if not doi:
+        return ""
     match = _DOI.search(doi.strip())
     return match.group(1).rstrip(".").casefold() if match else ""
 
 
 def normalize_arxiv(text: str) -> str:
     """A bare arXiv id without version (`2403.12345`, `hep-th/9901001`), or ""."""
+    if not text:
+        return ""
     text = text.strip()
     for pattern in (_ARXIV_NEW, _ARXIV_OLD):
         match = pattern.search(text)
