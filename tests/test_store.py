@@ -344,3 +344,30 @@ def test_bib_import_survives_reload_and_exports_the_same(library_path: Path):
     assert export_bibtex(again.entries()) == before
     import_files(again, [bib])
     assert (library_path / "corpus.json").read_bytes() == corpus
+
+
+def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path):
+    _filled(library_path, 5)
+    corpus = library_path / "corpus.json"
+    good = corpus.read_bytes()
+    assert good.count(b"\n") == 6  # one paper per line
+    storage = store.AtomicJSONStorage(corpus)
+    assert storage._parse_by_line() == orjson.loads(good)
+    lines = good.split(b"\n")
+    damaged = [
+        b"\n".join([*lines[:2], lines[2].rstrip(b","), *lines[3:]]),  # a comma missing
+        b"\n".join([*lines[:5], lines[5] + b",", *lines[6:]]),  # a trailing comma
+        b"\n".join(lines[:3] + lines[4:]).replace(b'"p0001":{', b'"p0001":{{'),
+        good[:-1],  # cut short
+        good + b"x",
+    ]
+    for text in damaged:
+        corpus.write_bytes(text)
+        assert storage._parse_by_line() is None
+        with pytest.raises(PapersiftError, match="damaged"):
+            Library(library_path)
+        assert corpus.read_bytes() == text
+    # Another layout (a compact dump by another tool) reads through the whole-file path.
+    corpus.write_bytes(orjson.dumps(orjson.loads(good)))
+    assert storage._parse_by_line() is None
+    assert list(Library(library_path).papers) == [f"p{i:04d}" for i in range(5)]

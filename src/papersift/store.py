@@ -140,8 +140,54 @@ class AtomicJSONStorage(Storage):
         if stamp is None:
             self._stamp = None
             return None
-        data = self._parse()
+        data = self._parse_by_line()
+        if data is None:
+            data = self._parse()
         self._stamp = stamp
+        return data
+
+    def _parse_by_line(self) -> dict[str, Any] | None:
+        """A corpus in the layout `_corpus_chunks` writes, parsed one paper per line, or
+        None for any other layout or any doubt (then `_parse` reads it, and reports it
+        if damaged). The whole file and the parser's own copy of it (at 100k papers
+        170 + 220 MB, beside the objects built from them) never exist at once."""
+        loads = orjson.loads
+        papers: dict[str, Any] = {}
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.readline()
+                if not (head.startswith(b'{"meta":') and head.endswith(_PAPERS_OPEN)):
+                    return None
+                comma = True  # after the previous paper (none yet: nothing needed)
+                for line in handle:
+                    if line.startswith(_PAPERS_CLOSE):
+                        if papers and comma:
+                            return None  # a trailing comma: not JSON
+                        tail = line + handle.read()
+                        break
+                    if line == b"\n":  # no papers
+                        continue
+                    if not comma:
+                        return None  # two papers without a comma between them
+                    body = line.rstrip(b"\n")
+                    comma = body.endswith(b",")
+                    item = loads(b"{" + (body[:-1] if comma else body) + b"}")
+                    if len(item) != 1:
+                        return None
+                    papers.update(item)
+                else:
+                    return None
+            data = loads(head[: -len(_PAPERS_OPEN)] + b"}")
+            rest = loads(b"{" + tail[len(_PAPERS_CLOSE) - len(b'"possible":') :])
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        if not isinstance(data, dict) or not isinstance(rest, dict) or "papers" in rest:
+            return None
+        data["papers"] = papers
+        data.update(rest)
+        for table in data.values():
+            if not isinstance(table, dict) or not all(type(d) is dict for d in table.values()):
+                return None
         return data
 
     def _parse(self) -> dict[str, Any]:
@@ -248,6 +294,12 @@ class Decision:
     at: float
 
 
+#: corpus.json as written here has one paper per line (JSON whitespace, so still plain
+#: TinyDB JSON): a reader can then parse it paper by paper (`_parse_by_line`).
+_PAPERS_OPEN = b',"papers":{\n'
+_PAPERS_CLOSE = b'},"possible":'
+
+
 def _corpus_chunks(
     papers: Mapping[str, Paper],
     possible: Mapping[str, dict[str, Any]],
@@ -256,12 +308,12 @@ def _corpus_chunks(
     """corpus.json as pieces: the TinyDB layout, one paper serialized at a time."""
     dumps = orjson.dumps
     meta = {"library": {"format": FORMAT_NAME, "version": CORPUS_VERSION}}
-    yield b'{"meta":' + dumps(meta) + b',"papers":{'
+    yield b'{"meta":' + dumps(meta) + _PAPERS_OPEN
     first = True
     batch: list[bytes] = []
     for pid, paper in papers.items():
         if not first:
-            batch.append(b",")
+            batch.append(b",\n")
         first = False
         batch.append(dumps(pid))
         batch.append(b":")
@@ -270,7 +322,7 @@ def _corpus_chunks(
             yield b"".join(batch)
             batch.clear()
     yield b"".join(batch)
-    yield b'},"possible":' + dumps(possible)
+    yield b'\n},"possible":' + dumps(possible)
     yield b',"aliases":' + dumps({old: {"to": new} for old, new in aliases.items()}) + b"}"
 
 
