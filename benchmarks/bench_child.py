@@ -16,6 +16,7 @@ import time
 
 T_START = time.monotonic()
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import resource  # noqa: E402
@@ -280,7 +281,10 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
 
     library = Library(Path(args["library"]))
     t_loaded = time.monotonic()
+    # As papersift.tui.app.run does after loading the library.
+    gc.freeze()
     app = PapersiftApp(library, poll_seconds=0)
+    app.freeze_gc = True
     reps = int(args.get("reps", 10))
     deadline_s = float(args.get("timeout", 120))
     result: dict[str, Any] = {}
@@ -313,7 +317,7 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
                     # keystroke: a user typing the last character of the query.
                     box.value = text[:-1]
                     box.cursor_position = len(box.value)
-                    await pilot.pause(DEBOUNCE * 2)
+                    await pilot.pause(max(DEBOUNCE * 2, 0.05))
                     if not await wait_for(lambda: not _filter_running(app), deadline_s):
                         raise RuntimeError("filter did not finish")
                     await pilot.pause()

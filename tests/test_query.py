@@ -1082,3 +1082,25 @@ def test_any_parsed_query_searches_without_error(text: str) -> None:
     for pid, score in index.search(query, ranked=True):
         assert pid in index
         assert 0.0 < score <= 100.0
+
+
+def test_search_ids_is_search_without_scores() -> None:
+    entries = [
+        Entry(Paper(id=f"{i:012x}", title=f"alignment study {i}", abstract="aligned models"))
+        for i in range(30)
+    ]
+    index = SearchIndex(entries)
+    for text in ("alignment", "align", "aligment", "is:inbox", "", "-alignment"):
+        for ranked in (False, True):
+            query = parse(text)
+            assert index.search_ids(query, ranked=ranked) == [
+                pid for pid, _ in index.search(query, ranked=ranked)
+            ]
+
+
+def test_index_reports_progress() -> None:
+    entries = [Entry(Paper(id=f"{i:012x}", title=f"paper {i}")) for i in range(5000)]
+    seen: list[tuple[int, int]] = []
+    SearchIndex(entries, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (5000, 5000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

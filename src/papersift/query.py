@@ -47,7 +47,7 @@ import threading
 from array import array
 from bisect import bisect_left, insort
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -341,6 +341,7 @@ _EXPAND_CACHE_SIZE = 512
 _TERM_CACHE_SIZE = 8
 _NO_YEAR = int(np.iinfo(np.int32).min)
 _MAX_YEAR = int(np.iinfo(np.int32).max)
+_PROGRESS_STEP = 2048
 _POSTING_DTYPE = np.dtype(f"u{array('I').itemsize}")
 
 # For ASCII, lower-casing and blanking non-word bytes then splitting gives exactly the
@@ -515,10 +516,17 @@ class SearchIndex:
     the tokens it matches are scattered into a per-slot score array, best hit winning.
     """
 
-    def __init__(self, entries: Sequence[Entry] = (), *, text: bool = True) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry] = (),
+        *,
+        text: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """Index `entries` (in this order). `text=False` skips the word index of titles,
         abstracts and authors, which is most of the build time, for callers whose
-        queries have only field terms (`not query.needs_text`)."""
+        queries have only field terms (`not query.needs_text`). `progress(done, total)`
+        is called every few thousand entries."""
         self._lock = threading.Lock()
         self._with_text = text
         self._ids: list[str | None] = []
@@ -554,8 +562,13 @@ class SearchIndex:
         self._status = np.zeros(0, dtype=np.int32)
         self._year = np.zeros(0, dtype=np.int32)
         self._grow(len(entries))
-        for entry in entries:
+        total = len(entries)
+        for n, entry in enumerate(entries, 1):
             self._put(entry, bulk=True)
+            if progress is not None and not n % _PROGRESS_STEP:
+                progress(n, total)
+        if progress is not None:
+            progress(total, total)
         self._sorted_ids = sorted(self._slot_of)
         # Sort the vocabularies now rather than in the first search.
         self._text_vocab.with_prefix("")
@@ -614,6 +627,7 @@ class SearchIndex:
     def _put(self, entry: Entry, *, bulk: bool) -> None:
         paper = entry.paper
         slot = self._slot_of.get(paper.id)
+        new = slot is None
         if slot is None:
             slot = len(self._ids)
             self._grow(slot + 1)
@@ -635,7 +649,9 @@ class SearchIndex:
                 _fold(paper.abstract),
                 tuple(a for a in map(_fold, paper.authors) if a),
             )
-            if (self._title[slot], self._abstract[slot], self._authors[slot]) != text:
+            if new:
+                self._index_text(slot, *text)
+            elif (self._title[slot], self._abstract[slot], self._authors[slot]) != text:
                 self._unindex_text(slot)
                 self._index_text(slot, *text)
         self._index_attributes(slot, entry)
@@ -739,6 +755,24 @@ class SearchIndex:
         An empty query matches everything with score 100. Raises ValueError for a text
         query on an index built with `text=False`.
         """
+        slots, values = self._matches(query, within, ranked)
+        ids = self._id_col[slots].tolist()
+        if values is None:
+            return list(zip(ids, repeat(EXACT_SCORE)))
+        return list(zip(ids, values.tolist(), strict=True))
+
+    def search_ids(
+        self, query: Query, *, within: Sequence[str] | None = None, ranked: bool = False
+    ) -> list[str]:
+        """The ids `search` would return, without their scores (several times cheaper
+        for large results: no pair per hit)."""
+        slots, _ = self._matches(query, within, ranked)
+        return self._id_col[slots].tolist()
+
+    def _matches(
+        self, query: Query, within: Sequence[str] | None, ranked: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The matching slots in result order and their scores (None: all 100)."""
         if not self._with_text and query.needs_text:
             raise ValueError("this SearchIndex was built with text=False: no words or phrases")
         with self._lock:
@@ -768,12 +802,12 @@ class SearchIndex:
                     scored += 1
             slots = np.flatnonzero(mask)
             if total is None:
-                return list(zip(self._id_col[slots].tolist(), repeat(EXACT_SCORE)))
+                return slots, None
             values = np.round(total[slots] / scored, 2)
             if ranked:
                 best_first = np.argsort(-values, kind="stable")
                 slots, values = slots[best_first], values[best_first]
-            return list(zip(self._id_col[slots].tolist(), values.tolist(), strict=True))
+            return slots, values
 
     def _evaluate(self, term: Term, allowed: _Mask, n: int) -> tuple[_Mask, _Scores | None]:
         """The slots matching `term` (ignoring its negation) and, for a text term, their

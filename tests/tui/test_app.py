@@ -384,7 +384,8 @@ async def test_filter_typing_and_errors(make_app) -> None:
         assert 0 < len(shown) < SAMPLE_SIZE
         assert str(main.query_one("#match-count", Static).render()) == f"{len(shown)} of 318"
         # A malformed query shows its error under the box and keeps the last results.
-        await pilot.press("space", *"year:abc")
+        # (Set at once: typed key by key, "multilingual year" would filter first.)
+        bar.input.insert_text_at_cursor(" year:abc")
         await pilot.pause(0.3)
         await settle(pilot, app)
         error = str(main.query_one("#filter-error", Static).render())
@@ -425,6 +426,90 @@ async def test_filter_combines_with_view(make_app, lib_path) -> None:
         await settle(pilot, app)
         assert ids[0] in plist(app).ids
         assert set(plist(app).ids) <= set(ids[:3])
+
+
+async def test_filter_while_the_word_index_builds(make_app, lib_path, monkeypatch) -> None:
+    """Before the word index is built, field queries work (a small index without
+    text), a word query shows the view unfiltered with "indexing words…", and the list
+    is filtered by itself once the index is ready."""
+    import threading
+
+    library = Library(lib_path)
+    starred = list(library.papers)[:4]
+    actions.set_starred(library, starred, True)
+    library.close()
+    go = threading.Event()
+    build = PapersiftApp._build_index
+
+    def held_build(self: PapersiftApp) -> None:
+        go.wait(30)
+        build(self)
+
+    monkeypatch.setattr(PapersiftApp, "_build_index", held_build)
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        main = main_of(app)
+        main.set_view("all")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if len(plist(app)) == SAMPLE_SIZE:
+                break
+        bar = main.query_one(FilterBar)
+        await pilot.press("slash", *"is:starred")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if sorted(plist(app).ids) == sorted(starred):
+                break
+        assert sorted(plist(app).ids) == sorted(starred)
+        assert not app.index_ready
+        bar.input.value = "multilingual"
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if "indexing" in str(main.query_one("#match-count", Static).render()):
+                break
+        assert "indexing words" in str(main.query_one("#match-count", Static).render())
+        assert len(plist(app)) == SAMPLE_SIZE
+        go.set()
+        await settle(pilot, app)
+        assert app.index_ready
+        assert 0 < len(plist(app)) < SAMPLE_SIZE
+        count = str(main.query_one("#match-count", Static).render())
+        assert count == f"{len(plist(app))} of {SAMPLE_SIZE}"
+        # A change made while the index was being built reached it.
+        from papersift.query import parse
+
+        assert sorted(p for p, _ in app.index.search(parse("is:starred"))) == sorted(starred)
+
+
+async def test_filters_coalesce_while_one_runs(make_app, monkeypatch) -> None:
+    """Edits made while a filter runs start one more run when it ends, not one each."""
+    import threading
+
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = main_of(app)
+        started: list[str] = []
+        release = threading.Event()
+        original = MainScreen._filter
+
+        def slow_filter(self: MainScreen, generation: int, view: str, text: str, *rest):
+            started.append(text)
+            release.wait(10)
+            return original(self, generation, view, text, *rest)
+
+        monkeypatch.setattr(MainScreen, "_filter", slow_filter)
+        await pilot.press("slash", *"alignment")
+        await pilot.pause(0.1)
+        assert started == ["a"]
+        release.set()
+        await settle(pilot, app)
+        assert started == ["a", "alignment"]
+        assert main.filter_bar.text == "alignment"
+        from papersift.query import parse
+
+        expected = [p for p, _ in app.index.search(parse("is:inbox alignment"), ranked=True)]
+        assert plist(app).ids == expected
 
 
 # ---------------------------------------------------------------------- views and sort
@@ -799,3 +884,31 @@ async def test_list_stays_fast_with_100k_rows() -> None:
         assert widget.cursor_id == f"{99_999:012x}"
         assert elapsed < 2.0
         assert len(set(fetched)) < 200  # only visible rows were rendered
+
+
+def test_view_filter_and_size_agree_with_members() -> None:
+    from papersift.models import Entry, Paper, Source, Triage
+    from papersift.query import SearchIndex, parse
+    from papersift.tui.widgets.sidebar import view_filter, view_members, view_size
+
+    papers = {
+        f"{i:012x}": Paper(id=f"{i:012x}", title=f"t{i}", sources=(Source("a.txt", i),))
+        for i in range(20)
+    }
+    ids = list(papers)
+    triage = {
+        ids[1]: Triage(starred=True, status="read", tags=("x",)),
+        ids[2]: Triage(status="to-read"),
+        ids[3]: Triage(starred=True),
+        "gone00000000": Triage(status="read", starred=True),  # merged away
+    }
+    index = SearchIndex([Entry(p, triage.get(pid) or Triage()) for pid, p in papers.items()])
+    views = ["all", "starred", "tag:x", "source:a.txt"] + [
+        f"status:{s}" for s in ("inbox", "to-read", "reading", "read", "discarded")
+    ]
+    for view in views:
+        members = view_members(view, papers, triage)
+        assert view_size(view, papers, triage) == len(members), view
+        text = view_filter(view)
+        if text is not None:
+            assert [p for p, _ in index.search(parse(text))] == members, view

@@ -16,3 +16,19 @@ class LibraryChanged(Message):
     """The library changed: these paper ids (None: anything, e.g. another process wrote)."""
 
     ids: frozenset[str] | None
+
+
+@dataclass
+class IndexProgress(Message):
+    """The word index being built at start has indexed `done` of `total` papers."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, IndexProgress)
+
+
+@dataclass
+class IndexReady(Message):
+    """The word index is built: queries with words can run now."""

@@ -36,7 +36,7 @@ from textual.worker import Worker, get_current_worker
 
 from papersift import actions
 from papersift.models import STATUSES, Entry, Paper, PapersiftError
-from papersift.tui.messages import LibraryChanged
+from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
 from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS, PaperList, sort_ids
@@ -47,7 +47,9 @@ from papersift.tui.widgets.sidebar import (
     ViewCounts,
     count_tags,
     is_known_view,
+    view_filter,
     view_members,
+    view_size,
     view_title,
 )
 
@@ -165,6 +167,9 @@ class MainScreen(Screen[None]):
         keep: str | None = None
         fallback_index: int | None = None
         tags_width: int = 0
+        #: The query has words and the word index is still being built: `ids` is the
+        #: view unfiltered.
+        indexing: bool = False
 
     @dataclass
     class CountsDone(Message):
@@ -194,6 +199,11 @@ class MainScreen(Screen[None]):
         #: Papers per source file, for the corpus state it was computed from.
         self._sources_cache: tuple[object, dict[str, int]] | None = None
         self._filtered_once = False
+        #: A filter worker is running; edits meanwhile only queue one more run.
+        self._filter_busy = False
+        self._filter_queued: tuple[str | None, int | None] | None = None
+        #: The list shows a word query unfiltered until the word index is ready.
+        self._waiting_for_index = False
         self.importing = False
 
     @property
@@ -338,8 +348,20 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ filtering
 
     def refilter(self, *, keep: str | None = None, fallback_index: int | None = None) -> None:
-        """Recompute the list for the current view, query and sort (in a worker)."""
+        """Recompute the list for the current view, query and sort (in a worker).
+
+        Runs at once when no filter is running; otherwise one more run is queued for
+        when it ends (calls meanwhile are coalesced, the last `keep` winning), so fast
+        typing never stacks up filters nor waits out a fixed debounce.
+        """
         self._generation += 1
+        if self._filter_busy:
+            self._filter_queued = (keep, fallback_index)
+            return
+        self._start_filter(keep, fallback_index)
+
+    def _start_filter(self, keep: str | None, fallback_index: int | None) -> None:
+        self._filter_busy = True
         plist = self.paper_list
         self._filter_worker(
             self._generation,
@@ -351,7 +373,13 @@ class MainScreen(Screen[None]):
             fallback_index,
         )
 
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _filter_finished(self) -> None:
+        self._filter_busy = False
+        queued, self._filter_queued = self._filter_queued, None
+        if queued is not None and self.is_attached:
+            self._start_filter(*queued)
+
+    @work(thread=True, group="filter", exit_on_error=False)
     def _filter_worker(
         self,
         generation: int,
@@ -362,32 +390,61 @@ class MainScreen(Screen[None]):
         keep: str | None,
         fallback_index: int | None,
     ) -> None:
-        from papersift.query import QueryError, parse
+        try:
+            done = self._filter(generation, view, text, sort, reverse)
+        except BaseException:
+            # Always answer, or no filter would ever run again; the worker's error is
+            # still reported (on_worker_state_changed).
+            self.post_message(self.FilterDone(generation, [], 0, False, error=""))
+            raise
+        done.keep, done.fallback_index = keep, fallback_index
+        self.post_message(done)
 
-        worker = get_current_worker()
+    def _filter(
+        self, generation: int, view: str, text: str, sort: str, reverse: bool
+    ) -> FilterDone:
+        from papersift.query import Query, QueryError, parse
+
         app = self.papersift
         library = app.library
         papers = library.papers  # replaced, never changed in place, by corpus writes
         triage = dict(library.triage)  # a snapshot: writers update it in place
-        in_view = view_members(view, papers, triage)
         has_query = bool(text.strip())
-        scores: dict[str, float] | None = None
+        ids: list[str] | None = None
+        indexing = False
         if has_query:
             try:
                 query = parse(text)
             except QueryError as exc:
-                self.post_message(
-                    self.FilterDone(generation, [], len(in_view), True, exc.reason, exc.position)
-                )
-                return
-            if worker.is_cancelled:
-                return
-            hits = app.search(query, None if view == "all" else in_view)
-            scores = dict(hits)
-            ids = [pid for pid, _ in hits if pid in papers]
-        else:
-            ids = in_view
-        ids = sort_ids(ids, papers, triage, sort, reverse, scores)
+                total = view_size(view, papers, triage)
+                return self.FilterDone(generation, [], total, True, exc.reason, exc.position)
+            # Status and starred views are ANDed to the query as index terms; tag and
+            # source views keep their own rules, applied to the hits.
+            as_terms = view_filter(view)
+            members: set[str] | None = None
+            if as_terms is None:
+                in_view = view_members(view, papers, triage)
+                total = len(in_view)
+                members = set(in_view)
+            else:
+                total = view_size(view, papers, triage)
+                query = Query(parse(as_terms).terms + query.terms)
+            hits = app.search(query, ranked=sort == "score")
+            if hits is None:
+                indexing = True
+            else:
+                # A paper another process just removed may linger in the index.
+                ids = list(filter(papers.__contains__, hits))
+                if members is not None:
+                    ids = list(filter(members.__contains__, ids))
+                # Ranked by the index (best first, ties in library order).
+                if sort != "score":
+                    ids = sort_ids(ids, papers, triage, sort)
+                if reverse:
+                    ids.reverse()
+        if ids is None:
+            ids = sort_ids(view_members(view, papers, triage), papers, triage, sort, reverse)
+            total = len(ids)
         tags_width = 0
         shown = set(ids) if len(ids) < len(papers) else None
         for pid, t in triage.items():
@@ -395,28 +452,26 @@ class MainScreen(Screen[None]):
                 tags_width = max(tags_width, sum(len(x) + 2 for x in t.tags) - 2)
                 if tags_width >= TAGS_MAX:
                     break
-        if worker.is_cancelled:
-            return
-        self.post_message(
-            self.FilterDone(
-                generation,
-                ids,
-                len(in_view),
-                has_query,
-                keep=keep,
-                fallback_index=fallback_index,
-                tags_width=tags_width,
-            )
+        return self.FilterDone(
+            generation,
+            ids,
+            total,
+            has_query and not indexing,
+            tags_width=tags_width,
+            indexing=indexing,
         )
 
     def on_main_screen_filter_done(self, message: FilterDone) -> None:
+        self._filter_finished()
         if message.generation != self._generation:
             return  # a newer filter is on its way
         bar = self.filter_bar
         if message.error is not None:
-            bar.show_error(message.error, message.position)
+            if message.error:  # "": the worker failed (and says so)
+                bar.show_error(message.error, message.position, delay=True)
             return
         bar.show_error(None)
+        self._waiting_for_index = message.indexing
         plist = self.paper_list
         if self.papersift.library.is_empty():
             plist.empty_message = (
@@ -431,7 +486,8 @@ class MainScreen(Screen[None]):
             plist.empty_message = "No papers in this view."
         keep, fallback = message.keep, message.fallback_index
         restore = self._restore_cursor
-        self._restore_cursor = None
+        if not message.indexing:  # else kept for the real results
+            self._restore_cursor = None
         if restore is not None:
             keep, fallback = restore, 0
         plist.has_query = message.has_query
@@ -440,10 +496,30 @@ class MainScreen(Screen[None]):
         )
         if restore is not None and plist.cursor_id == restore:
             plist.move_cursor_to(restore, center=True)
-        bar.show_count(len(message.ids), message.total, message.has_query)
+        if message.indexing:
+            self._show_indexing()
+        else:
+            bar.show_count(len(message.ids), message.total, message.has_query)
         self._filtered_once = True
         self._update_title()
         self._show_detail()
+
+    def _show_indexing(self, done: int = 0, total: int = 0) -> None:
+        if total:
+            percent = min(99, done * 100 // total)
+            self.filter_bar.show_status(f"indexing words… {percent}%")
+        else:
+            self.filter_bar.show_status("indexing words…")
+
+    def on_index_progress(self, message: IndexProgress) -> None:
+        if self._waiting_for_index:
+            self._show_indexing(message.done, message.total)
+
+    def on_index_ready(self, message: IndexReady) -> None:
+        if self._waiting_for_index:
+            self._waiting_for_index = False
+            plist = self.paper_list
+            self.refilter(keep=plist.cursor_id, fallback_index=plist.cursor)
 
     @on(FilterBar.Changed)
     def _query_changed(self, event: FilterBar.Changed) -> None:

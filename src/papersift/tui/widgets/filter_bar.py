@@ -1,5 +1,11 @@
 """The filter box on top of the main screen: a query input, the match count, and the
-query's error (with a caret under the offending character) when it does not parse."""
+query's error (with a caret under the offending character) when it does not parse.
+
+Every edit is announced at once (`Changed`); the main screen runs the filter straight
+away when none is running and otherwise coalesces the edits made meanwhile into one
+more run, so there is no fixed typing pause to wait out. A query error is only shown
+once the text has stayed unparseable for `ERROR_DELAY` (typing `year:2020` passes
+through `year:`)."""
 
 from __future__ import annotations
 
@@ -19,12 +25,15 @@ from textual.widgets import Input, Static
 
 from papersift.textsafe import one_line
 
-#: Seconds of typing pause before the list is filtered.
-DEBOUNCE = 0.15
+#: Seconds of typing pause before the list is filtered: none, the main screen coalesces
+#: edits made while a filter runs instead (kept for callers that wait for it).
+DEBOUNCE = 0.0
+#: Seconds a query must stay malformed before its error is shown under the box.
+ERROR_DELAY = 0.35
 
 
 class FilterBar(Widget):
-    """`/` focuses it; typing filters (debounced); `escape`, `enter` or `down` go back."""
+    """`/` focuses it; typing filters; `escape`, `enter` or `down` go back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,down", "leave", "Back to list", id="leave-filter"),
@@ -32,7 +41,7 @@ class FilterBar(Widget):
 
     @dataclass
     class Changed(Message):
-        """The query text settled (after the debounce)."""
+        """The query text changed (announced at once on every edit)."""
 
         filter_bar: FilterBar
         text: str
@@ -45,8 +54,10 @@ class FilterBar(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        #: A pending error display (see `ERROR_DELAY`).
         self._timer: Timer | None = None
         self._quiet = False
+        self._pending_error: tuple[str, int | None] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row"):
@@ -80,9 +91,7 @@ class FilterBar(Widget):
         if self._quiet:
             self._quiet = False
             return
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, self._settled)
+        self._settled()
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -91,15 +100,19 @@ class FilterBar(Widget):
         self.post_message(self.Left(self))
 
     def flush(self) -> None:
-        """Announce the pending text now instead of after the debounce."""
+        """Show a pending query error now instead of after `ERROR_DELAY`."""
         if self._timer is not None:
             self._timer.stop()
-            self._timer = None
-            self._settled()
+            self._show_pending_error()
 
     def _settled(self) -> None:
-        self._timer = None
         self.post_message(self.Changed(self, self.text))
+
+    def _show_pending_error(self) -> None:
+        self._timer = None
+        pending, self._pending_error = self._pending_error, None
+        if pending is not None:
+            self.show_error(*pending)
 
     def action_leave(self) -> None:
         self.flush()
@@ -115,8 +128,23 @@ class FilterBar(Widget):
             text = f"{total:,} paper" + ("" if total == 1 else "s")
         self.query_one("#match-count", Static).update(Content(text))
 
-    def show_error(self, message: str | None, position: int | None = None) -> None:
-        """Show a query error under the box (None clears it)."""
+    def show_status(self, text: str) -> None:
+        """A note in place of the match count (e.g. while words are being indexed)."""
+        self.query_one("#match-count", Static).update(Content(text))
+
+    def show_error(
+        self, message: str | None, position: int | None = None, *, delay: bool = False
+    ) -> None:
+        """Show a query error under the box (None clears it). With `delay`, only if no
+        other call comes within `ERROR_DELAY` (the user is probably still typing)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if message is not None and delay and not self.has_class("-error"):
+            self._pending_error = (message, position)
+            self._timer = self.set_timer(ERROR_DELAY, self._show_pending_error)
+            return
+        self._pending_error = None
         error = self.query_one("#filter-error", Static)
         self.set_class(message is not None, "-error")
         if message is None:

@@ -81,6 +81,36 @@ def view_members(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Tri
     return [pid for pid in papers if pid in members]
 
 
+def view_filter(key: str) -> str | None:
+    """A status or starred view as query text the search index evaluates (ANDed with
+    the user's query, far cheaper than restricting a search to a list of ids); "" for
+    "all", None for views matched by membership (tags, sources: their exact rules)."""
+    if key == "all":
+        return ""
+    if key == "starred":
+        return "is:starred"
+    if key.startswith("status:") and key[7:] in STATUSES:
+        return f"is:{key[7:]}"
+    return None
+
+
+def view_size(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> int:
+    """How many papers `view_members` would list, without listing them where cheap
+    (status, starred and all views look only at the triaged papers)."""
+    if key == "all":
+        return len(papers)
+    if key == "starred":
+        return sum(1 for pid, t in triage.items() if t.starred and pid in papers)
+    if key.startswith("status:"):
+        status = key[7:]
+        if status == "inbox":
+            return len(papers) - sum(
+                1 for pid, t in triage.items() if t.status != "inbox" and pid in papers
+            )
+        return sum(1 for pid, t in triage.items() if t.status == status and pid in papers)
+    return len(view_members(key, papers, triage))
+
+
 def count_tags(papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> dict[str, int]:
     """Every tag in use with its number of papers, most used first (as
     `Library.all_tags`, but over a snapshot another thread cannot change mid-count)."""
