@@ -639,6 +639,8 @@ async def test_hostile_titles_show_literally(make_app, lib_path) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)
         main_of(app).set_view("all")
+        # The view's filter runs in a worker: let it land before moving to the end.
+        await settle(pilot, app)
         await pilot.press("G")
         await settle(pilot, app)
         lines = list_text(app)
