@@ -394,6 +394,12 @@ def _closing_dollar(s: str, start: int, delim: str) -> int:
     return -1
 
 
+#: Characters the decoder must look at; everything between them is copied as is.
+_SPECIAL_TEXT = re.compile(r"[\\{}$~\-`'!?]")
+_SPECIAL_MATH = re.compile(r"[\\{}$~]")
+_BRACE = re.compile(r"[{}]")
+
+
 class _Decoder:
     """A forgiving LaTeX-to-text scanner: unknown commands vanish, their arguments stay."""
 
@@ -404,7 +410,18 @@ class _Decoder:
         s = self.s
         out: list[str] = []
         i = start
+        # Jump from one special character to the next and copy the plain text between
+        # them as one slice: a char-by-char loop made this 40 % of a big .bib import.
+        search = (_SPECIAL_MATH if math else _SPECIAL_TEXT).search
         while i < end:
+            found = search(s, i, end)
+            if found is None:
+                out.append(s[i:end])
+                break
+            j = found.start()
+            if j > i:
+                out.append(s[i:j])
+                i = j
             c = s[i]
             if c == "\\":
                 text, i = self._command(i, end, math)
@@ -424,16 +441,12 @@ class _Decoder:
             elif c == "~":
                 out.append("\u00a0" if not math else " ")
                 i += 1
-            else:
-                if not math and c in "-`'!?":
-                    for seq, repl in _LIGATURES:
-                        if s.startswith(seq, i) and i + len(seq) <= end:
-                            out.append(repl)
-                            i += len(seq)
-                            break
-                    else:
-                        out.append(c)
-                        i += 1
+            else:  # one of -`'!? outside math: a ligature such as -- or ``
+                for seq, repl in _LIGATURES:
+                    if s.startswith(seq, i) and i + len(seq) <= end:
+                        out.append(repl)
+                        i += len(seq)
+                        break
                 else:
                     out.append(c)
                     i += 1
@@ -687,13 +700,13 @@ def _resolve(expr: str, strings: Mapping[str, str], undefined: list[str]) -> str
 def _bibtex_close(expr: str, start: int) -> int:
     # BibTeX counts every brace, escaped or not.
     depth = 0
-    for k in range(start, len(expr)):
-        if expr[k] == "{":
+    for found in _BRACE.finditer(expr, start):
+        if found.group() == "{":
             depth += 1
-        elif expr[k] == "}":
+        else:
             depth -= 1
             if depth == 0:
-                return k
+                return found.start()
     raise _ValueError(f"has unbalanced braces in {_short(expr)}")
 
 
