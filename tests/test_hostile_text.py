@@ -115,12 +115,8 @@ def library(tmp_path: Path) -> Path:
         ("dedupe",),
         ("tag",),
         ("note", "aaaa1111"),
-        pytest.param(
-            ("export", "--as", "markdown", "aaaa1111"), marks=[NEEDS_EXPORT]
-        ),
-        pytest.param(
-            ("export", "--as", "abstract", "aaaa1111"), marks=[NEEDS_EXPORT]
-        ),
+        pytest.param(("export", "--as", "markdown", "aaaa1111"), marks=[NEEDS_EXPORT]),
+        pytest.param(("export", "--as", "abstract", "aaaa1111"), marks=[NEEDS_EXPORT]),
         pytest.param(("export", "--as", "keys", "aaaa1111"), marks=NEEDS_EXPORT),
         pytest.param(("export", "--as", "cite", "aaaa1111"), marks=NEEDS_EXPORT),
     ],

@@ -45,3 +45,26 @@ def test_styles_and_sample_data_are_found():
 
     assert len(sample_corpus_files()) == 5
     assert (styles_dir() / "app.tcss").is_file()
+
+
+def test_ruff_clean():
+    """The code style is checked, not hoped for: `ruff check` and `ruff format --check`."""
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    if (
+        shutil.which("ruff") is None
+        and subprocess.run(
+            [sys.executable, "-m", "ruff", "--version"], capture_output=True
+        ).returncode
+        != 0
+    ):
+        pytest.skip("ruff is not installed (pip install '.[test]')")
+    repo = Path(__file__).resolve().parent.parent
+    for args in (["check", "."], ["format", "--check", "."]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ruff", *args], cwd=repo, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
