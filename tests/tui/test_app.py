@@ -363,7 +363,7 @@ async def test_copy_as_bibtex(make_app) -> None:
         assert app.clipboard.count("@") == 2
         title = app.library.papers[plist(app).ids[0]].title.split()[0]
         assert title in app.clipboard
-        assert any("Copied 2 papers as BibTeX" in n.message for n in app._notifications)
+        assert any("Copied 2 papers as BibTeX to the " in n.message for n in app._notifications)
 
 
 # ---------------------------------------------------------------------- filter

@@ -775,7 +775,7 @@ class MainScreen(Screen[None]):
             return
         what = "BibTeX" if fmt is None else fmt
         count = f"{len(entries)} paper" + ("" if len(entries) == 1 else "s")
-        app.call_from_thread(app.say, f"Copied {count} as {what} {how}")
+        app.call_from_thread(app.say, f"Copied {count} as {what} to the {how}")
 
     def action_triage(self) -> None:
         plist = self.paper_list
