@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from papersift.models import PapersiftError
@@ -41,12 +42,15 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> None:
-    """Write `data` to `path` atomically (temp file in the same directory, fsync, rename).
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, overwrite: bool = True) -> None:
+    """Write the concatenated `chunks` to `path` atomically (temp file in the same
+    directory, fsync, rename); the data never has to exist in memory at once.
 
     With `overwrite=False` an existing file is never replaced (checked and linked
     atomically, so a racing writer cannot be clobbered either). On any failure the
     previous file is untouched, the temp file is removed and `PapersiftError` says why.
+    Temp files are named `.NAME.*.tmp`, which is how the store finds what a killed
+    writer left behind.
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
@@ -56,8 +60,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> No
         # mkstemp creates 0600 files; give the new file the mode the old one had (or
         # the umask's default) so an atomic write never silently changes permissions.
         os.fchmod(fd, _target_mode(path))
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if overwrite:
@@ -78,6 +83,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> No
         if tmp_name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """`atomic_write_chunks` for data already in memory."""
+    atomic_write_chunks(path, (data,), overwrite=overwrite)
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool = True) -> None:

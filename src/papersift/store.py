@@ -23,7 +23,6 @@ import contextlib
 import gc
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -37,7 +36,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from papersift.fsutil import _fsync_dir, _target_mode, atomic_write_bytes, describe_os_error
+from papersift.fsutil import atomic_write_bytes, atomic_write_chunks, describe_os_error
 from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
 
 FORMAT_NAME = "papersift-library"
@@ -75,30 +74,6 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
         # EACCES on the directory, EIO, ELOOP…: the documented error, not a traceback.
         raise PapersiftError(f"{path}: cannot read: {describe_os_error(exc)}") from exc
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    """`fsutil.atomic_write_bytes` for data produced piece by piece (same temp-file names,
-    so `remove_orphaned_temp_files` finds what a killed writer left)."""
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        os.fchmod(fd, _target_mode(path))
-        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-        tmp_name = None
-        _fsync_dir(directory)
-    except OSError as exc:
-        raise PapersiftError(f"{path}: cannot write: {describe_os_error(exc)}") from exc
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
 
 
 class AtomicJSONStorage(Storage):
