@@ -34,3 +34,18 @@ def sample_library(library_path: Path):
     reports = import_files(library, SAMPLE_LISTINGS)
     assert all(r.ok for r in reports), [r.error for r in reports]
     return library
+
+
+def make_library(path: Path, ids: list[str]) -> None:
+    """A library at `path` holding one minimal paper per id (for store-level tests)."""
+    from papersift.models import Paper, Source
+    from papersift.store import Library
+
+    papers = {
+        pid: Paper(id=pid, title=f"Paper {pid}", sources=(Source("f.txt", i),), added=float(i))
+        for i, pid in enumerate(ids)
+    }
+    library = Library(path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    library.close()

@@ -13,22 +13,17 @@ from pathlib import Path
 import pytest
 
 from papersift import actions, cli, store
-from papersift.models import Paper, PapersiftError, Source
+from papersift.models import PapersiftError
 from papersift.store import Library, LibraryBusy
+
+from .conftest import make_library as shared_make_library
 
 CTX = multiprocessing.get_context("forkserver")
 IDS = [f"p{i:03d}" for i in range(40)]
 
 
 def make_library(path: Path) -> None:
-    papers = {
-        pid: Paper(id=pid, title=f"Paper {pid}", sources=(Source("f.txt", i),), added=float(i))
-        for i, pid in enumerate(IDS)
-    }
-    library = Library(path)
-    with library.locked():
-        library.write_corpus(papers, [], {})
-    library.close()
+    shared_make_library(path, IDS)
 
 
 def snapshot(path: Path) -> dict[str, str]:

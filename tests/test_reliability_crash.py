@@ -28,7 +28,7 @@ import orjson
 import pytest
 
 from papersift import actions, doctor, store
-from papersift.models import Paper, PapersiftError, Source, Triage
+from papersift.models import PapersiftError, Triage
 from papersift.store import Library
 
 N_PAPERS = 24
@@ -113,14 +113,11 @@ def disk_state(path: Path) -> dict[str, State]:
 
 
 def make_library(path: Path) -> None:
-    papers = {
-        pid: Paper(id=pid, title=f"Paper {pid}", sources=(Source("f.txt", i),), added=float(i))
-        for i, pid in enumerate(IDS)
-    }
-    library = Library(path)
-    with library.locked():
-        library.write_corpus(papers, [], {})
-    library.close()
+    # Imported here: the killed child processes import this module as a plain script,
+    # where a package-relative import at the top would fail.
+    from .conftest import make_library as shared_make_library
+
+    shared_make_library(path, IDS)
 
 
 def forked_writer(path: str, first_seq: int, backup_every_write: bool, conn) -> None:
