@@ -466,6 +466,11 @@ class MainScreen(Screen[None]):
         if message.generation != self._generation:
             return  # a newer filter is on its way
         bar = self.filter_bar
+        # The edit that asked for this held the screen's frames back (see
+        # `FilterBar._hold_frames`): let them go once the list has asked for its
+        # repaint (`call_next` runs after the list's idle handler posts it), so the
+        # echo and the rows are painted together.
+        self.paper_list.call_next(bar.release_frames)
         if message.error is not None:
             if message.error:  # "": the worker failed (and says so)
                 bar.show_error(message.error, message.position, delay=True)

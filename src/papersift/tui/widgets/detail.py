@@ -74,7 +74,11 @@ class PaperDetail(VerticalScroll, can_focus=True):
             self._update(self._build(self._entry, self._placeholder))  # a new theme
 
     def show(self, entry: Entry | None, *, placeholder: str = "No paper selected.") -> None:
-        """Show a paper (None: the placeholder)."""
+        """Show a paper (None: the placeholder); a no-op when it is already shown."""
+        if self._shows(entry, placeholder):
+            # Every filter result re-shows the paper under the cursor, usually the same
+            # one: rebuilding the text would re-wrap and re-lay out the pane for nothing.
+            return
         new_paper = (entry.id if entry is not None else None) != self.paper_id
         self.paper_id = entry.id if entry is not None else None
         self._entry = entry
@@ -82,6 +86,15 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self._update(self._build(entry, placeholder))
         if new_paper:
             self.scroll_home(animate=False)
+
+    def _shows(self, entry: Entry | None, placeholder: str) -> bool:
+        current = self._entry
+        if self._theme is None:
+            return False  # nothing shown yet
+        if entry is None or current is None:
+            return entry is None and current is None and placeholder == self._placeholder
+        # Papers are replaced, never changed in place; triage rows are compared by value.
+        return entry.paper is current.paper and entry.triage == current.triage
 
     def _update(self, text: Text) -> None:
         self.text = text

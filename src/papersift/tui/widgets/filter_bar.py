@@ -9,8 +9,10 @@ through `year:`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from textual import on
@@ -18,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
@@ -30,6 +33,28 @@ from papersift.textsafe import one_line
 DEBOUNCE = 0.0
 #: Seconds a query must stay malformed before its error is shown under the box.
 ERROR_DELAY = 0.35
+#: Seconds an edit may hold back the screen's next frame while its filter runs; a
+#: slower filter shows the typed character first (see `FilterBar._hold_frames`).
+FRAME_HOLD = 0.04
+
+
+class QueryInput(Input):
+    """The query box: an `Input` whose typing repaints only itself.
+
+    `Input` assigns its `virtual_size` (a layout reactive) on every edit, so each
+    keystroke reflowed the whole screen before the filter even started. The box's
+    size never depends on its text here (it is `1fr` wide, one line high): its scroll
+    range is set without a layout, and the assignment `Input` then makes is a no-op.
+    """
+
+    def __init__(self, on_edit: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_edit = on_edit
+
+    def _watch_value(self, value: str) -> None:
+        self._on_edit()
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
 
 class FilterBar(Widget):
@@ -58,11 +83,17 @@ class FilterBar(Widget):
         self._timer: Timer | None = None
         self._quiet = False
         self._pending_error: tuple[str, int | None] | None = None
+        #: Whether the error line holds an error (it is blank otherwise).
+        self._error_shown = False
+        #: Screen updates held back while an edit's filter runs (see `_hold_frames`).
+        self._hold: AbstractContextManager[None] | None = None
+        self._hold_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row"):
             yield Static("/", id="filter-prompt")
-            yield Input(
+            yield QueryInput(
+                self._hold_frames,
                 placeholder='filter: words, "a phrase", tag:x, is:starred …  (? for help)',
                 id="filter-input",
                 select_on_focus=False,
@@ -90,8 +121,35 @@ class FilterBar(Widget):
         event.stop()
         if self._quiet:
             self._quiet = False
+            self.release_frames()
             return
         self._settled()
+
+    def _hold_frames(self) -> None:
+        """The query is being edited: hold back screen updates until its filter answers
+        (`release_frames`), for at most `FRAME_HOLD`.
+
+        Otherwise the echo of the typed character takes a frame of its own, and Textual's
+        frame pacing (60 per second) puts the new rows one to two frames (17-33 ms) after
+        it, however quickly the filter answered. Held, both appear in one frame.
+        """
+        if self._hold is not None:
+            return
+        self._hold = self.app.batch_update()
+        self._hold.__enter__()
+        self._hold_timer = self.set_timer(FRAME_HOLD, self.release_frames)
+
+    def release_frames(self) -> None:
+        """Let the screen update again (the filter answered, or it takes too long)."""
+        hold, self._hold = self._hold, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if hold is not None:
+            hold.__exit__(None, None, None)
+
+    def on_unmount(self) -> None:
+        self.release_frames()
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -122,15 +180,24 @@ class FilterBar(Widget):
         self.input.value = ""
 
     def show_count(self, shown: int, total: int, has_query: bool) -> None:
+        """The match count beside the box ("12 of 340", or "340 papers" without a query)."""
         if has_query:
             text = f"{shown:,} of {total:,}"
         else:
             text = f"{total:,} paper" + ("" if total == 1 else "s")
-        self.query_one("#match-count", Static).update(Content(text))
+        self._set_count(text)
 
     def show_status(self, text: str) -> None:
         """A note in place of the match count (e.g. while words are being indexed)."""
-        self.query_one("#match-count", Static).update(Content(text))
+        self._set_count(text)
+
+    def _set_count(self, text: str) -> None:
+        count = self.query_one("#match-count", Static)
+        # The count changes on every keystroke; a layout of the screen for it costs more
+        # than the filter. The box (right-aligned text, auto width) only grows here, so
+        # a layout is needed only when the text no longer fits (a resize shrinks it).
+        fits = 0 < cell_len(text) <= count.size.width
+        count.update(Content(text), layout=not fits)
 
     def show_error(
         self, message: str | None, position: int | None = None, *, delay: bool = False
@@ -145,8 +212,11 @@ class FilterBar(Widget):
             self._timer = self.set_timer(ERROR_DELAY, self._show_pending_error)
             return
         self._pending_error = None
+        if message is None and not self._error_shown:
+            return  # cleared already: updating the (hidden) line would cost a layout
         error = self.query_one("#filter-error", Static)
         self.set_class(message is not None, "-error")
+        self._error_shown = message is not None
         if message is None:
             error.update("")
             return

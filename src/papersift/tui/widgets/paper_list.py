@@ -200,6 +200,7 @@ class PaperList(ScrollView, can_focus=True):
         self._selected: set[str] = set()
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
+        self._base_style: Style | None = None
         self._last_cursor_id: str | None = None
         self.sort = "score"
         self.sort_reverse = False
@@ -289,7 +290,18 @@ class PaperList(ScrollView, can_focus=True):
         return max(0, min(index, len(self._ids) - 1)) if self._ids else 0
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(0, len(self._ids) + 1)
+        size = Size(0, len(self._ids) + 1)
+        if size == self.virtual_size:
+            return
+        # `virtual_size` is a layout reactive: assigning it reflows and repaints the whole
+        # screen (sidebar, detail pane, footer), which was most of a filter keystroke's
+        # cost at 100k papers. Only the list's scroll range changed, so set it quietly and
+        # update the scrollbar here; if the scrollbar appears or disappears,
+        # `show_vertical_scrollbar` (a layout reactive itself) still asks for a layout.
+        self.set_reactive(PaperList.virtual_size, size)
+        if self.is_mounted and self.container_size:
+            self._scroll_update(size)
+        self.refresh()
 
     # ------------------------------------------------------------------ cursor
 
@@ -422,6 +434,7 @@ class PaperList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles = None
+        self._base_style = None
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -451,7 +464,11 @@ class PaperList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style
+        if base is None:
+            # `rich_style` walks the ancestors' styles and is re-derived after every
+            # refresh; it only changes with the styles (see `notify_style_update`).
+            base = self._base_style = self.rich_style
         if y == 0:
             return self._render_header(width, base)
         index = round(self.scroll_y) + y - 1
