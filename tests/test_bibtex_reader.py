@@ -303,6 +303,9 @@ def raw_values(draw: st.DrawFn) -> str:
                 out.append("}")
                 depth -= 1
     value = "".join(out) + "}" * depth
+    # bibtexparser takes an `@` that opens a line for the start of the next entry
+    # (the file is then refused with that line named).
+    value = re.sub(r"(?m)^(\s*)@", r"\1a@", value)
     # BibTeX trims the outside of a value; so would we.
     return value.strip()
 

@@ -2,4 +2,6 @@
 
 from papersift.cli import main
 
-raise SystemExit(main())
+# The guard matters: import's worker processes ("spawn") import this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

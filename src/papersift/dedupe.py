@@ -36,7 +36,6 @@ This module must stay free of Textual: the CLI importer and tests use it headles
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from collections import Counter
@@ -48,13 +47,16 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from papersift.gcpause import paused_gc
 from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, strip_latex
 
 __all__ = [
     "Candidate",
+    "Features",
     "Match",
     "MatchResult",
     "candidate_from",
+    "features",
     "match",
     "match_score",
 ]
@@ -258,7 +260,9 @@ def candidate_from(item: object) -> Candidate:
 
 
 @dataclass(slots=True)
-class _Features:
+class Features:
+    """One candidate as dedupe compares it (see `features`)."""
+
     doi: str
     arxiv: str
     year: int | None
@@ -315,7 +319,7 @@ def fold_abstract(abstract: str) -> str:
     return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", strip_latex(abstract)).casefold())
 
 
-def _features(c: Candidate | Any) -> _Features:
+def _features(c: Candidate | Any) -> Features:
     normalized = normalize_title(c.title)
     # (The pre-test spares most titles a regex scan.)
     has_separator = ":" in normalized or " -" in normalized or " |" in normalized
@@ -331,7 +335,7 @@ def _features(c: Candidate | Any) -> _Features:
                 parts.append(key)
     else:
         words = _expand(_split_words(normalized))
-    return _Features(
+    return Features(
         doi=normalize_doi(c.doi) if c.doi else "",
         arxiv=normalize_arxiv(c.arxiv) if c.arxiv else "",
         year=c.year,
@@ -345,7 +349,7 @@ def _features(c: Candidate | Any) -> _Features:
 # --- one pair ---------------------------------------------------------------------------
 
 
-def _title_score(a: _Features, b: _Features) -> tuple[float, str]:
+def _title_score(a: Features, b: Features) -> tuple[float, str]:
     """(score, how): how is "same" (equal keys), "subtitle" or "" (plain fuzzy score)."""
     if not a.title_key or not b.title_key:
         return 0.0, ""
@@ -358,11 +362,11 @@ def _title_score(a: _Features, b: _Features) -> tuple[float, str]:
     return score, ""
 
 
-def _tokens(f: _Features) -> set[str]:
+def _tokens(f: Features) -> set[str]:
     """The distinct title words that can carry identity (stopwords dropped).
 
     Derived on demand rather than stored: at 100k candidates the stored sets cost more
-    memory than everything else in a `_Features`.
+    memory than everything else in a `Features`.
     """
     return {w for w in f.title.split() if w not in _STOPWORDS}
 
@@ -381,7 +385,7 @@ def _same_word(x: str, y: str) -> bool:
     )
 
 
-def _unmatched_word(a: _Features, b: _Features) -> str:
+def _unmatched_word(a: Features, b: Features) -> str:
     """A word that makes the titles name different things, or "".
 
     A high overall title score can hide the one word that makes two papers distinct:
@@ -411,7 +415,7 @@ def _unmatched_word(a: _Features, b: _Features) -> str:
     return ""
 
 
-def _abstract_score(a: _Features, b: _Features) -> tuple[float, int]:
+def _abstract_score(a: Features, b: Features) -> tuple[float, int]:
     """(score, overlap): the prefix similarity over the shorter abstract; (0, 0) if none."""
     overlap = min(len(a.abstract), len(b.abstract))
     if overlap < MIN_OVERLAP:
@@ -419,7 +423,7 @@ def _abstract_score(a: _Features, b: _Features) -> tuple[float, int]:
     return fuzz.ratio(a.abstract[:overlap], b.abstract[:overlap]), overlap
 
 
-def _conflict(a: _Features, b: _Features) -> str:
+def _conflict(a: Features, b: Features) -> str:
     """Why identifiers say "different papers", or ""."""
     if a.doi and b.doi and a.doi != b.doi:
         return "different DOIs"
@@ -430,7 +434,7 @@ def _conflict(a: _Features, b: _Features) -> str:
     return ""
 
 
-def _clearly_different(a: _Features, b: _Features) -> bool:
+def _clearly_different(a: Features, b: Features) -> bool:
     """A cheap test that `_judge` would say "different": abstracts below
     `ABSTRACT_DIFFERENT` settle a pair unless identifiers, equal titles or a dropped
     subtitle say otherwise -- and that is most pairs a block brings together."""
@@ -446,7 +450,7 @@ def _clearly_different(a: _Features, b: _Features) -> bool:
     )
 
 
-def _judge(a: _Features, b: _Features) -> tuple[str, float, str]:
+def _judge(a: Features, b: Features) -> tuple[str, float, str]:
     if a.doi and a.doi == b.doi:
         return "sure", 100.0, "same DOI"
     if a.arxiv and a.arxiv == b.arxiv:
@@ -528,7 +532,7 @@ _KINDS = 8
 
 
 def _block_keys(
-    f: _Features, rank: dict[str, int], rare: set[str]
+    f: Features, rank: dict[str, int], rare: set[str]
 ) -> list[tuple[int, str | int | tuple[str, str]]]:
     """(kind, key) of every block `f` belongs to."""
     keys: list[tuple[int, str | int | tuple[str, str]]] = []
@@ -558,7 +562,7 @@ def _block_keys(
     return keys
 
 
-def _sort_key(kind: int, f: _Features) -> str:
+def _sort_key(kind: int, f: Features) -> str:
     # Orders in which variants of one paper end up next to each other.
     if kind in (_PART, _TOKEN, _TOKENS):
         return f.title
@@ -573,7 +577,7 @@ def _block_pairs(
     kind: int,
     key: str | int | tuple[str, str],
     members: list[int],
-    feats: list[_Features],
+    feats: list[Features],
     first_new: int,
     out: set[tuple[int, int]],
 ) -> None:
@@ -610,10 +614,18 @@ def _block_pairs(
                 out.add((i, j) if i < j else (j, i))
 
 
+def features(candidates: Sequence[Candidate | Any]) -> list[Features]:
+    """What `match` compares of each candidate. Computing them is a quarter of a big
+    import's dedupe, and they depend on one candidate alone: a process that reads a
+    file can compute them for its records and hand them to `match`."""
+    return [_features(c) for c in candidates]
+
+
 def match(
     candidates: Sequence[Candidate | Any],
     first_new: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    features: Sequence[Features | None] | None = None,
 ) -> MatchResult:
     """Find duplicate pairs among `candidates`, sorted by (i, j).
 
@@ -621,7 +633,9 @@ def match(
     `Paper`s and `Record`s as they are).
 
     `candidates[:first_new]` are already in the library and deduped among themselves:
-    only pairs with at least one index >= `first_new` are reported. `progress`, if given,
+    only pairs with at least one index >= `first_new` are reported. `features`, if
+    given, holds `features()` of the candidate at the same index (None where not known
+    yet) and spares computing them. `progress`, if given,
     is called now and then with (done, total) units of work; `total` grows once, when
     the number of pairs to score is known.
     """
@@ -629,29 +643,24 @@ def match(
     first_new = max(0, min(first_new, n))
     if n - first_new == 0 or n < 2:
         return MatchResult(sure=[], possible=[])
-    # Nothing made here is cyclic, but the hundreds of thousands of small objects would
-    # trigger repeated full collections: a third of the run time at 100k candidates.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _match(candidates, first_new, progress)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with paused_gc():
+        return _match(candidates, first_new, progress, features)
 
 
 def _match(
     candidates: Sequence[Candidate | Any],
     first_new: int,
     progress: Callable[[int, int], None] | None,
+    known: Sequence[Features | None] | None,
 ) -> MatchResult:
     n = len(candidates)
     total = 2 * n
     step = 4096
 
-    feats: list[_Features] = []
+    feats: list[Features] = []
     for idx, c in enumerate(candidates):
-        feats.append(_features(c))
+        f = known[idx] if known is not None else None
+        feats.append(f if f is not None else _features(c))
         if progress is not None and idx % step == 0:
             progress(idx, total)
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from papersift import read_workers
+from papersift.gcpause import paused_gc
 from papersift.models import (
     STATUSES,
     Paper,
@@ -109,25 +111,6 @@ def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
     )
 
 
-def _share_raw_values(record: Record) -> None:
-    """Let the record's raw BibTeX abstract/title be the decoded string when they are
-    equal: readers make two copies, and at 100k records the second one is ~60 MB of
-    the import's peak memory. (The corpus stores such a value once; see models.)"""
-    origin = record.bibtex
-    if origin is None:
-        return
-    fields = list(origin.fields)
-    changed = False
-    for n, (name, value) in enumerate(fields):
-        low = name.lower()
-        decoded = record.abstract if low == "abstract" else record.title if low == "title" else None
-        if decoded is not None and decoded is not value and decoded == value:
-            fields[n] = (name, decoded)
-            changed = True
-    if changed:
-        record.bibtex = replace(origin, fields=tuple(fields))
-
-
 def _new_id(record: Record, taken: set[str]) -> str:
     """The record's stable id; a deterministic variant when that id is already taken
     by a different paper (two distinct papers titled "Introduction")."""
@@ -197,23 +180,41 @@ def _iso(unix: float) -> str:
 def read_files(
     paths: Sequence[Path], progress: Progress | None = None
 ) -> tuple[list[ReadResult], list[FileReport]]:
-    """Read every file; a file that fails gets a report with its error and no records."""
+    """Read every file; a file that fails gets a report with its error and no records.
+
+    Results and reports are in the order of `paths`. A big import reads its files in
+    worker processes (see `read_workers`); whatever they do not read is read here.
+    """
+    outcomes: dict[int, ReadResult | PapersiftError] = {}
+
+    def finish(n: int, outcome: ReadResult | PapersiftError) -> None:
+        outcomes[n] = outcome
+        if progress:
+            progress("read", len(outcomes), len(paths))
+
+    order = read_workers.plan(paths)
+    if order:
+        read_workers.read_in_workers(paths, order, finish)
+    for n, path in enumerate(paths):
+        if n not in outcomes:
+            try:
+                finish(n, read_path(Path(path)))
+            except PapersiftError as exc:
+                finish(n, exc)
+
     results: list[ReadResult] = []
     reports: list[FileReport] = []
-    for n, path in enumerate(paths, start=1):
+    for n, path in enumerate(paths):
         report = FileReport(file=str(path))
-        try:
-            result = read_path(Path(path))
-        except PapersiftError as exc:
-            report.error = str(exc)
+        outcome = outcomes[n]
+        if isinstance(outcome, PapersiftError):
+            report.error = str(outcome)
         else:
-            report.format = result.format
-            report.read = len(result.records)
-            report.warnings = list(result.warnings)
-            results.append(result)
+            report.format = outcome.format
+            report.read = len(outcome.records)
+            report.warnings = list(outcome.warnings)
+            results.append(outcome)
         reports.append(report)
-        if progress:
-            progress("read", n, len(paths))
     return results, reports
 
 
@@ -221,9 +222,10 @@ def import_files(
     library: Library, paths: Sequence[Path], progress: Progress | None = None
 ) -> list[FileReport]:
     """Import files into the library: one report per file, in the order given."""
-    results, reports = read_files(paths, progress)
-    if results:
-        import_results(library, results, [r for r in reports if r.ok], progress)
+    with paused_gc():
+        results, reports = read_files(paths, progress)
+        if results:
+            import_results(library, results, [r for r in reports if r.ok], progress)
     return reports
 
 
@@ -243,9 +245,12 @@ def import_results(
         existing_ids = list(papers)
         records: list[Record] = [r for res in results for r in res.records]
         owner: list[int] = [n for n, res in enumerate(results) for _ in res.records]
+        # Features the worker processes computed (None for the files read here).
+        known = [None] * len(papers)
+        for res in results:
+            known.extend(res.features or [None] * len(res.records))
+            res.features = None  # freed with `known`, after dedupe
 
-        for record in records:
-            _share_raw_values(record)
         # Papers and records have every attribute a dedupe Candidate has: no copies.
         candidates: list[Paper | Record] = [*papers.values(), *records]
         first_new = len(existing_ids)
@@ -254,8 +259,8 @@ def import_results(
             if progress:
                 progress("dedupe", done, total)
 
-        result = match(candidates, first_new=first_new, progress=dedupe_progress)
-        del candidates
+        result = match(candidates, first_new=first_new, progress=dedupe_progress, features=known)
+        del candidates, known
 
         # Group new records: union-find over sure new-new pairs; each group joins at most
         # one existing paper (its best sure match), so an import never silently merges

@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from papersift.models import PapersiftError, Record
 
@@ -30,6 +31,9 @@ class ReadResult:
     format: str
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: `dedupe.features` of `records`, when the process that read the file computed
+    #: them (see `read_workers`); None otherwise.
+    features: list[Any] | None = field(default=None, repr=False)
 
 
 _BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)

@@ -32,7 +32,8 @@ from bibtexparser import model
 
 from papersift.models import STATUSES, BibtexOrigin, PapersiftError, Record, Source, Triage
 from papersift.normalize import normalize_arxiv, normalize_doi, strip_latex
-from papersift.readers import ReadResult
+from papersift.readers import ReadResult, bibtex_split
+from papersift.readers.bibtex_split import RawEntry
 
 __all__ = [
     "JABREF_FIELDS",
@@ -395,7 +396,10 @@ def _closing_dollar(s: str, start: int, delim: str) -> int:
 
 
 #: Characters the decoder must look at; everything between them is copied as is.
-_SPECIAL_TEXT = re.compile(r"[\\{}$~\-`'!?]")
+# Outside math, `-`, quotes, `!` and `?` matter only as the start of a ligature, so the
+# decoder (and the fast path of `latex_to_text`) looks for whole ligatures: most
+# abstracts have hyphens and apostrophes but nothing to decode.
+_SPECIAL_TEXT = re.compile(r"[\\{}$~]|--|``|''|!`|\?`")
 _SPECIAL_MATH = re.compile(r"[\\{}$~]")
 _BRACE = re.compile(r"[{}]")
 
@@ -525,16 +529,21 @@ def latex_to_text(value: str) -> str:
     (in a .bib value it is data, not a comment). Whitespace is kept as written. Never
     raises: on anything pathological it falls back to a plain strip of the markup.
     """
-    if not any(c in value for c in "\\{}$~-`'!?"):
-        return unicodedata.normalize("NFC", value)
+    if _SPECIAL_TEXT.search(value) is None:
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     try:
         text = _Decoder(value).run(0, len(value), False)
     except Exception:  # display text must never fail an import
         text = strip_latex(value)
-    return unicodedata.normalize("NFC", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-_WS = re.compile(r"[ \t\n\r\f\v\u2028\u2029\x85]+")
+# Whitespace that `_clean` must change: a run of two or more, or any one other than a
+# plain space. (Matching every single space too made this sub a fifth of a .bib import.)
+_WS = re.compile(
+    r"[\t\n\r\f\v\u2028\u2029\x85][ \t\n\r\f\v\u2028\u2029\x85]*|"
+    r" [ \t\n\r\f\v\u2028\u2029\x85]+"
+)
 
 
 def _clean(value: str) -> str:
@@ -606,7 +615,11 @@ def triage_from_bibtex_fields(fields: Mapping[str, str]) -> Triage | None:
     keywords papersift tags and `annote` a papersift note. Keywords the entry had of
     its own are listed in `papersift-ownkeywords` by the export and are not tags.
     """
-    words = _split_keywords(_field(fields, "keywords"))
+    raw = _field(fields, "keywords")
+    # Cheap test first: almost no entry in a big import carries papersift markers.
+    if "papersift" not in raw.replace("{", "").replace("}", ""):
+        return None
+    words = _split_keywords(raw)
     if not any(w.startswith(MARKER_PREFIX) for w in words):
         return None
     own = {w.casefold() for w in _split_keywords(_field(fields, OWN_KEYWORDS_FIELD))}
@@ -748,15 +761,19 @@ def braces_balanced(value: str) -> bool:
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^\s?#]+?)(?:\.pdf)?(?:[?#]|$)", re.I)
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+/]*")
 _YEAR = re.compile(r"(\d{4})")
+_URL_COMMAND = re.compile(r"\\(?:url|path|nolinkurl)\s*\{(.*)\}", re.S)
+_VERBATIM_ESCAPE = re.compile(r"\\([_%&#$~])")
 
 
 def _verbatim(value: str) -> str:
     """A URL/DOI/eprint value as text: `\\url{..}` unwrapped, braces and escapes removed."""
     value = value.strip()
-    m = re.fullmatch(r"\\(?:url|path|nolinkurl)\s*\{(.*)\}", value, re.S)
-    if m:
-        value = m.group(1)
-    value = re.sub(r"\\([_%&#$~])", r"\1", value).replace("{", "").replace("}", "")
+    if "\\" in value:
+        m = _URL_COMMAND.fullmatch(value)
+        if m:
+            value = m.group(1)
+        value = _VERBATIM_ESCAPE.sub(r"\1", value)
+    value = value.replace("{", "").replace("}", "")
     return "".join(value.split())
 
 
@@ -781,8 +798,23 @@ def _arxiv_id(f: Mapping[str, str]) -> str:
     return ""
 
 
+def _share_decoded(
+    fields: list[tuple[str, str]], title: str, abstract: str
+) -> tuple[tuple[str, str], ...]:
+    """The raw fields, with a raw title/abstract that equals its decoded text replaced by
+    that same string object: otherwise each is held twice, ~60 MB of a 100k import's peak
+    memory (and twice the bytes to send back from a worker process).
+    """
+    shared = []
+    for name, value in fields:
+        low = name.lower()
+        decoded = abstract if low == "abstract" else title if low == "title" else None
+        shared.append((name, decoded if decoded is not None and decoded == value else value))
+    return tuple(shared)
+
+
 def _record(
-    entry: model.Entry,
+    entry: RawEntry,
     fields: list[tuple[str, str]],
     file_name: str,
     index: int,
@@ -814,6 +846,7 @@ def _record(
     doi = normalize_doi(_verbatim(f.get("doi", "")))
     if not doi and "doi.org/" in url:
         doi = normalize_doi(url)
+    abstract = _clean(f.get("abstract", ""))
     triage = triage_from_bibtex_fields(f)
     if triage is not None:
         fields = _strip_papersift_fields(fields)
@@ -821,14 +854,18 @@ def _record(
         title=title,
         source=Source(file=file_name, index=index),
         line=line,
-        abstract=_clean(f.get("abstract", "")),
+        abstract=abstract,
         authors=authors,
         year=year,
         venue=venue,
         doi=doi,
         arxiv=_arxiv_id(f),
         url=url,
-        bibtex=BibtexOrigin(entry_type=entry.entry_type, key=entry.key, fields=tuple(fields)),
+        bibtex=BibtexOrigin(
+            entry_type=entry.entry_type,
+            key=entry.key,
+            fields=_share_decoded(fields, title, abstract),
+        ),
         triage=triage,
     )
 
@@ -861,76 +898,40 @@ def parse(text: str, file_name: str) -> ReadResult:
     key or field repeats, an entry has no title, or there are no entries at all.
     """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        library = bibtexparser.parse_string(text, parse_stack=[])
-    except Exception as exc:  # bibtexparser raises on its own bugs
-        raise PapersiftError(f"{file_name}: cannot parse as BibTeX: {exc}") from None
     result = ReadResult(file=file_name, format="bibtex")
     problems: list[tuple[int, str]] = []
     strings: dict[str, str] = {}
-    keys: dict[str, int] = {}
-    entries: list[tuple[model.Entry, int]] = []
+    found = bibtex_split.split(text)
+    if found is None:
+        found = _split_with_bibtexparser(text, file_name, result, problems, strings)
 
-    for block in library.blocks:
-        line = (block.start_line or 0) + 1
-        if isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(
-            block.ignore_error_block, model.String
-        ):
-            block = block.ignore_error_block
-        if isinstance(block, model.String):
-            if block.key.lower() in strings:
-                result.warnings.append(
-                    f"{file_name}:{line}: @string {block.key!r} is defined again; the later "
-                    "value is used"
-                )
-            undefined: list[str] = []
-            try:
-                strings[block.key.lower()] = _resolve(block.value, strings, undefined)
-            except _ValueError as exc:
-                problems.append((line, f"@string {block.key!r}: {exc}"))
+    keys: dict[str, int] = {}
+    entries: list[tuple[RawEntry, int]] = []
+    for entry, line in found:
+        if not entry.key:
+            problems.append((line, f"@{entry.entry_type} entry has no citation key"))
             continue
-        if isinstance(block, model.DuplicateBlockKeyBlock):
-            first = keys.get(block.key.casefold())
-            where = f" (first on line {first})" if first else ""
-            problems.append((line, f"duplicate citation key {block.key!r}{where}"))
+        folded = entry.key.casefold()
+        if folded in keys:
+            problems.append(
+                (line, f"duplicate citation key {entry.key!r} (first on line {keys[folded]})")
+            )
             continue
-        if isinstance(block, model.ParsingFailedBlock):
-            problems.append((line, _failure(block)))
-            continue
-        if isinstance(block, model.ImplicitComment):
-            stray = re.search(r"^[ \t]*@\w+.*$", block.comment, re.M)
-            if stray:
-                result.warnings.append(
-                    f"{file_name}:{line}: ignored text that looks like a broken entry: "
-                    f"{_short(stray.group(0))}"
-                )
-            continue
-        if isinstance(block, model.Entry):
-            if not block.key:
-                problems.append((line, f"@{block.entry_type} entry has no citation key"))
-                continue
-            folded = block.key.casefold()
-            if folded in keys:
-                problems.append(
-                    (line, f"duplicate citation key {block.key!r} (first on line {keys[folded]})")
-                )
-                continue
-            keys[folded] = line
-            entries.append((block, line))
+        keys[folded] = line
+        entries.append((entry, line))
 
     for index, (entry, line) in enumerate(entries):
         fields: list[tuple[str, str]] = []
         seen: set[str] = set()
         try:
-            for fld in entry.fields:
-                name = fld.key
+            for name, value in entry.fields:
                 if not _FIELD_NAME.fullmatch(name):
                     raise _ValueError(f"has {_short(name)} where a field name should be")
                 if name.lower() in seen:
                     raise _ValueError(f"has field {name!r} more than once")
                 seen.add(name.lower())
                 undefined = []
-                fields.append((name, _resolve(fld.value, strings, undefined)))
+                fields.append((name, _resolve(value, strings, undefined)))
                 for word in undefined:
                     result.warnings.append(
                         f"{file_name}:{line}: {entry.key!r}: {name} uses undefined @string "
@@ -951,3 +952,59 @@ def parse(text: str, file_name: str) -> ReadResult:
             f"{file_name}: no entries found (expected @article{{...}}, @misc{{...}} and the like)"
         )
     return result
+
+
+def _split_with_bibtexparser(
+    text: str,
+    file_name: str,
+    result: ReadResult,
+    problems: list[tuple[int, str]],
+    strings: dict[str, str],
+) -> list[tuple[RawEntry, int]]:
+    """The entries of any .bib, through bibtexparser's splitter; its other blocks fill
+    `strings` (@string), `problems` (blocks that failed) and `result.warnings`."""
+    try:
+        library = bibtexparser.parse_string(text, parse_stack=[])
+    except Exception as exc:  # bibtexparser raises on its own bugs
+        raise PapersiftError(f"{file_name}: cannot parse as BibTeX: {exc}") from None
+    entries: list[tuple[RawEntry, int]] = []
+    first_lines: dict[str, int] = {}  # citation key (casefolded) -> line of its entry
+    for block in library.blocks:
+        line = (block.start_line or 0) + 1
+        if isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, model.String
+        ):
+            block = block.ignore_error_block
+        if isinstance(block, model.String):
+            if block.key.lower() in strings:
+                result.warnings.append(
+                    f"{file_name}:{line}: @string {block.key!r} is defined again; the later "
+                    "value is used"
+                )
+            undefined: list[str] = []
+            try:
+                strings[block.key.lower()] = _resolve(block.value, strings, undefined)
+            except _ValueError as exc:
+                problems.append((line, f"@string {block.key!r}: {exc}"))
+            continue
+        if isinstance(block, model.DuplicateBlockKeyBlock):
+            first = first_lines.get(block.key.casefold())
+            where = f" (first on line {first})" if first else ""
+            problems.append((line, f"duplicate citation key {block.key!r}{where}"))
+            continue
+        if isinstance(block, model.ParsingFailedBlock):
+            problems.append((line, _failure(block)))
+            continue
+        if isinstance(block, model.ImplicitComment):
+            stray = re.search(r"^[ \t]*@\w+.*$", block.comment, re.M)
+            if stray:
+                result.warnings.append(
+                    f"{file_name}:{line}: ignored text that looks like a broken entry: "
+                    f"{_short(stray.group(0))}"
+                )
+            continue
+        if isinstance(block, model.Entry):
+            first_lines.setdefault(block.key.casefold(), line)
+            fields = [(fld.key, fld.value) for fld in block.fields]
+            entries.append((RawEntry(block.entry_type, block.key, fields), line))
+    return entries

@@ -1,0 +1,129 @@
+"""Big imports read their files in worker processes, with exactly the outcome of reading here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from papersift import read_workers
+from papersift.dedupe import features
+from papersift.importer import import_files, read_files
+from papersift.store import Library
+from tests.conftest import SAMPLE_LISTINGS
+
+BIB = sorted((Path(__file__).parent / "data" / "bibtex").glob("*.bib"))
+
+
+def files(tmp_path: Path) -> list[Path]:
+    broken = tmp_path / "broken.bib"
+    broken.write_text("@misc{a, title = {unclosed\n", encoding="utf-8")
+    return [*SAMPLE_LISTINGS, broken, tmp_path / "missing.txt", *BIB]
+
+
+def outcome(paths: list[Path]):
+    results, reports = read_files(paths)
+    return [(r.file, r.records, r.warnings) for r in results], reports
+
+
+@pytest.fixture
+def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every import with two readable files take the worker path."""
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
+
+
+def test_plan_orders_by_cost_and_skips_what_a_worker_cannot_read(tmp_path: Path) -> None:
+    listing = tmp_path / "big.txt"
+    listing.write_text(SAMPLE_LISTINGS[0].read_text(encoding="utf-8") * 3, encoding="utf-8")
+    bib = tmp_path / "small.bib"
+    bib.write_text("@misc{a, title = {T}}\n" * 20, encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    paths = [listing, tmp_path / "missing.bib", fifo, bib]
+    # BibTeX costs ~15 times a listing per byte: the small .bib goes first only if it
+    # is more than 1/15 the listing's size.
+    expected = [3, 0] if bib.stat().st_size * 15 > listing.stat().st_size else [0, 3]
+    assert read_workers.plan(paths, min_bytes=0) == expected
+    assert read_workers.plan(paths) == []  # far below PARALLEL_MIN_BYTES
+    assert read_workers.plan([listing], min_bytes=0) == []  # one file: nothing to share
+
+
+def test_workers_read_exactly_what_this_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: None
+) -> None:
+    paths = files(tmp_path)
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 10**12)
+    here = outcome(paths)
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    calls: list[int] = []
+    real = read_workers.read_in_workers
+
+    def spy(paths, order, finish, workers=None):
+        done = real(paths, order, finish, workers)
+        calls.append(len(done))
+        return done
+
+    monkeypatch.setattr(read_workers, "read_in_workers", spy)
+    results, reports = read_files(paths)
+    assert calls and calls[0] == len(paths) - 1  # every file but the missing one
+    assert [(r.file, r.records, r.warnings) for r in results] == here[0]
+    assert reports == here[1]
+    assert "broken.bib:1:" in reports[len(SAMPLE_LISTINGS)].error
+    assert "no such file" in reports[len(SAMPLE_LISTINGS) + 1].error
+    # The workers computed dedupe's features of their records, as dedupe would.
+    for result in results:
+        assert result.features == features(result.records)
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/true", "/bin/cat"])
+def test_a_worker_that_cannot_start_or_answer_means_reading_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: None, executable: str
+) -> None:
+    paths = files(tmp_path)
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 10**12)
+    here = outcome(paths)
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(sys, "executable", executable)
+    progress: list[tuple[int, int]] = []
+    results, reports = read_files(paths, lambda stage, done, total: progress.append((done, total)))
+    assert [(r.file, r.records, r.warnings) for r in results] == here[0]
+    assert reports == here[1]
+    assert progress == [(n, len(paths)) for n in range(1, len(paths) + 1)]
+
+
+def test_an_import_through_workers_builds_the_same_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = [*SAMPLE_LISTINGS, *BIB]
+    one = Library(tmp_path / "one")
+    import_files(one, paths)
+    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
+    assert read_workers.plan(paths)
+    two = Library(tmp_path / "two")
+    import_files(two, paths)
+    assert len(two.papers) >= 318
+    assert {k: v.to_dict() | {"added": 0} for k, v in two.papers.items()} == {
+        k: v.to_dict() | {"added": 0} for k, v in one.papers.items()
+    }
+    assert two.possible == one.possible
+
+
+def test_the_worker_answers_errors_as_errors(tmp_path: Path) -> None:
+    import io
+
+    request = io.BytesIO()
+    read_workers._send(request, str(tmp_path / "missing.bib"))
+    read_workers._send(request, str(SAMPLE_LISTINGS[0]))
+    request.seek(0)
+    answer = io.BytesIO()
+    read_workers.serve(request, answer)
+    answer.seek(0)
+    first, second = read_workers._receive(answer), read_workers._receive(answer)
+    assert "no such file" in str(first)
+    assert second.records and second.features is not None
+    with pytest.raises(EOFError):
+        read_workers._receive(answer)
