@@ -39,6 +39,34 @@ def fold(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+# Combining marks (accents, umlauts, cedillas…) once text is decomposed (NFD).
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Letters that are not a base letter plus a mark, read as the letters people type for
+# them (after case folding, so lower case only).
+_LETTER_FOLD = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
+)
+
+
+def fold_accents(folded: str) -> str:
+    """Folded text (see `fold`) without accents: "naïve" -> "naive", "gödel" -> "godel".
+
+    For search only, where a query typed without accents must find the accented text
+    and the other way round. Ids and dedupe keep `fold`: changing what they see would
+    change the id of every paper with an accented title.
+    """
+    if folded.isascii():
+        return folded
+    # NFC again afterwards: NFD also splits letters that carry no mark (Hangul).
+    stripped = _MARKS.sub("", unicodedata.normalize("NFD", folded))
+    return unicodedata.normalize("NFC", stripped).translate(_LETTER_FOLD)
+
+
+def search_fold(text: str) -> str:
+    """What search compares: `fold`, then `fold_accents`."""
+    return fold_accents(fold(text))
+
+
 def strip_latex(text: str) -> str:
     """Remove LaTeX commands and grouping braces, keeping their text (`{\\em LLMs}` -> `LLMs`)."""
     if "\\" not in text and "{" not in text and "}" not in text:
