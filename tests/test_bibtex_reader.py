@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from papersift.models import PapersiftError
 from papersift.readers import detect_format, read_path
 from papersift.readers.bibtex import (
+    _split_names_outside_braces,
     braces_balanced,
     latex_to_text,
     parse,
@@ -90,6 +91,12 @@ def test_latex_to_text_survives_deep_nesting() -> None:
 )
 def test_split_names(raw: str, names: list[str]) -> None:
     assert split_names(raw) == names
+
+
+@given(st.text(alphabet=" \t\nandANDx,.", max_size=40))
+def test_split_names_fast_path_is_the_brace_aware_loop(raw: str) -> None:
+    # Without braces split_names takes a regex shortcut; it must agree with the loop.
+    assert split_names(raw) == _split_names_outside_braces(raw)
 
 
 def test_sample_library() -> None:

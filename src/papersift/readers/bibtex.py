@@ -400,6 +400,9 @@ def _closing_dollar(s: str, start: int, delim: str) -> int:
 # decoder (and the fast path of `latex_to_text`) looks for whole ligatures: most
 # abstracts have hyphens and apostrophes but nothing to decode.
 _SPECIAL_TEXT = re.compile(r"[\\{}$~]|--|``|''|!`|\?`")
+#: The same as plain substrings: `in` tests them at C speed (memchr), where the regex
+#: costs ~15 µs per abstract.
+_SPECIAL_PIECES = ("\\", "{", "}", "$", "~", "--", "``", "''", "!`", "?`")
 _SPECIAL_MATH = re.compile(r"[\\{}$~]")
 _BRACE = re.compile(r"[{}]")
 
@@ -529,7 +532,7 @@ def latex_to_text(value: str) -> str:
     (in a .bib value it is data, not a comment). Whitespace is kept as written. Never
     raises: on anything pathological it falls back to a plain strip of the markup.
     """
-    if _SPECIAL_TEXT.search(value) is None:
+    if not any(piece in value for piece in _SPECIAL_PIECES):
         return value if value.isascii() else unicodedata.normalize("NFC", value)
     try:
         text = _Decoder(value).run(0, len(value), False)
@@ -548,7 +551,10 @@ _WS = re.compile(
 
 def _clean(value: str) -> str:
     """Decoded, with whitespace (line breaks in wrapped values) collapsed."""
-    return _WS.sub(" ", latex_to_text(value)).strip()
+    text = latex_to_text(value)
+    if text.isprintable() and "  " not in text:
+        return text.strip()  # no whitespace but single spaces: the common case, faster
+    return _WS.sub(" ", text).strip()
 
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
@@ -556,6 +562,13 @@ _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 def split_names(raw: str) -> list[str]:
     """Split a raw `author` value on ` and ` outside braces (`{Barnes and Noble}` is one)."""
+    if "{" not in raw and "}" not in raw:
+        # Nothing is protected: the same split as `_split_names_outside_braces`, at C speed.
+        return [name for name in (n.strip() for n in _AND.split(raw)) if name]
+    return _split_names_outside_braces(raw)
+
+
+def _split_names_outside_braces(raw: str) -> list[str]:
     names: list[str] = []
     depth = 0
     start = 0
@@ -669,6 +682,8 @@ class _ValueError(Exception):
 
 def _resolve(expr: str, strings: Mapping[str, str], undefined: list[str]) -> str:
     """The value of a raw BibTeX expression: `{..}`, `".."`, number, macro, joined by `#`."""
+    if expr[:1] == "{" and expr[-1:] == "}" and expr.count("{") == 1 and expr.count("}") == 1:
+        return expr[1:-1]  # one braced value with no braces inside: most of them
     parts: list[str] = []
     i = 0
     n = len(expr)
