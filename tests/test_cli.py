@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import SAMPLE_LISTINGS
 
@@ -193,3 +195,36 @@ def test_export_formats_to_stdout_and_file(imported: Path, tmp_path: Path):
     again = run("export", "--starred", "-o", str(out), library=imported, check=False)
     assert again.returncode == 1 and "already exists" in again.stderr
     run("export", "--starred", "-o", str(out), "--force", library=imported)
+
+
+_JSON_ITEMS = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(st.dictionaries(st.text(max_size=5), _JSON_ITEMS, max_size=4), max_size=7))
+def test_streamed_json_array_is_byte_identical_to_the_whole(items: list[dict]) -> None:
+    import io
+
+    from papersift import cli
+
+    outputs = []
+    for write in (
+        lambda: cli._write_json(items),
+        lambda: cli._write_json_array(iter(items), chunk=2),
+    ):
+        buffer = io.BytesIO()
+        stdout = type("Stdout", (), {"buffer": buffer})()
+        real, sys.stdout = sys.stdout, stdout
+        try:
+            write()
+        finally:
+            sys.stdout = real
+        outputs.append(buffer.getvalue())
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[1]) == items
