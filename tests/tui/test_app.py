@@ -54,8 +54,9 @@ def list_text(app: PapersiftApp) -> list[str]:
 
 
 def footer_keys(app: PapersiftApp) -> dict[str, str]:
+    """{action: key} of the keys the footer shows."""
     footer = app.screen.query_one(Footer)
-    return {k.description: k.key for k in footer.query(FooterKey)}
+    return {k.action: k.key for k in footer.query(FooterKey)}
 
 
 # ---------------------------------------------------------------------- start
@@ -724,8 +725,8 @@ async def test_keymap_from_config_moves_keys(make_app, config_path, lib_path) ->
         await pilot.press("f")
         await settle(pilot, app)
         assert reload(lib_path).triage_of(pid).starred
-        assert footer_keys(app)["Star"] == "f"
-        assert footer_keys(app)["Read"] == "4"
+        assert footer_keys(app)["star"] == "f"
+        assert footer_keys(app)["status('read')"] == "4"
         await pilot.press("4")
         await settle(pilot, app)
         assert reload(lib_path).triage_of(pid).status == "read"
@@ -831,7 +832,7 @@ async def test_narrow_terminal_hides_sidebar_until_asked(make_app) -> None:
         assert plist(app).has_focus and not main.has_class("-show-sidebar")
         # Status keys work at this size too, and are in the footer.
         keys = footer_keys(app)
-        assert keys["Star"] == "s" and keys["Read"] == "x"
+        assert keys["star"] == "s" and keys["status('read')"] == "x"
 
 
 async def test_command_palette_offers_actions_and_views(make_app) -> None:

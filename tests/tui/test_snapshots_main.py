@@ -1,4 +1,5 @@
-"""Snapshots of the main screen and the help screen, narrow (80x24) and wide (160x45).
+"""Snapshots of the main screen and the help screen, narrow (80x24), medium (120x32,
+main screen only) and wide (160x45).
 
 Refresh with `pytest tests/tui --snapshot-update` and look at the SVGs before committing.
 The library is the sample corpus with a few papers triaged, so every column shows.
@@ -18,6 +19,7 @@ from papersift.store import Library
 from .conftest import add_papers, settle
 
 NARROW = (80, 24)
+MEDIUM = (120, 32)
 WIDE = (160, 45)
 
 
@@ -59,6 +61,11 @@ async def _ready(pilot: Pilot) -> None:
 
 def test_main_wide(snap_compare, snapshot_app) -> None:
     assert snap_compare(snapshot_app, terminal_size=WIDE, run_before=_ready)
+
+
+def test_main_medium(snap_compare, snapshot_app) -> None:
+    # The footer's last key was cut at this width once.
+    assert snap_compare(snapshot_app, terminal_size=MEDIUM, run_before=_ready)
 
 
 def test_main_narrow(snap_compare, snapshot_app) -> None:

@@ -72,6 +72,9 @@ _STATUS_TOOLTIPS = {
     "read": "Read (checked off)",
     "discarded": "Discard (not relevant)",
 }
+#: The five status keys share one footer entry ("i r w x d status"): one key each
+#: did not fit beside the others at 120 columns. `?` lists them one by one.
+_STATUS_GROUP = Binding.Group("status")
 _STATUS_DESCRIPTIONS = {
     "inbox": "Inbox",
     "to-read": "To read",
@@ -93,6 +96,7 @@ class MainScreen(Screen[None]):
                 _STATUS_DESCRIPTIONS[status],
                 id=f"status-{status}",
                 tooltip=_STATUS_TOOLTIPS[status],
+                group=_STATUS_GROUP,
             )
             for status in STATUSES
         ),
@@ -108,10 +112,20 @@ class MainScreen(Screen[None]):
             tooltip="All keys, and the filter language",
         ),
         Binding(
-            "y", "copy_bibtex", "Copy", id="copy-bibtex", tooltip="Copy as BibTeX to the clipboard"
+            "y",
+            "copy_bibtex",
+            "Copy",
+            show=False,
+            id="copy-bibtex",
+            tooltip="Copy as BibTeX to the clipboard",
         ),
         Binding(
-            "e", "export", "Export", id="export", tooltip="Export the selection (or the whole view)"
+            "e",
+            "export",
+            "Export",
+            show=False,
+            id="export",
+            tooltip="Export the selection (or the whole view)",
         ),
         Binding(
             "enter",
@@ -131,6 +145,7 @@ class MainScreen(Screen[None]):
             "o",
             "cycle_sort",
             "Sort",
+            show=False,
             id="sort",
             tooltip="Sort by relevance, title, year, recently changed",
         ),
@@ -199,6 +214,7 @@ class MainScreen(Screen[None]):
         #: Papers per source file, for the corpus state it was computed from.
         self._sources_cache: tuple[object, dict[str, int]] | None = None
         self._filtered_once = False
+        self._first_paint_seen = False
         #: A filter worker is running; edits meanwhile only queue one more run.
         self._filter_busy = False
         self._filter_queued: tuple[str | None, int | None] | None = None
@@ -224,7 +240,9 @@ class MainScreen(Screen[None]):
                         yield Label("Preparing your library…", id="import-label")
                         yield ProgressBar(id="import-bar", show_eta=False)
                 yield PaperDetail(id="detail")
-        yield Footer(compact=True)
+        # Only the everyday keys (copy, export, sort and the palette are left to `?`,
+        # which lists every key): the footer fits 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     @property
     def paper_list(self) -> PaperList:
@@ -288,8 +306,7 @@ class MainScreen(Screen[None]):
         if library.is_empty() and not library.readonly:
             self._start_import()
         else:
-            self.refilter()
-            self.refresh_counts()
+            self.refilter()  # the counts follow the first paint (`_after_first_paint`)
 
     # ------------------------------------------------------------------ first run import
 
@@ -471,6 +488,10 @@ class MainScreen(Screen[None]):
         # repaint (`call_next` runs after the list's idle handler posts it), so the
         # echo and the rows are painted together.
         self.paper_list.call_next(bar.release_frames)
+        if not self._first_paint_seen:
+            self._first_paint_seen = True
+            # Work that competes for the GIL waits until the first rows are on screen.
+            self.call_after_refresh(self._after_first_paint)
         if message.error is not None:
             if message.error:  # "": the worker failed (and says so)
                 bar.show_error(message.error, message.position, delay=True)
@@ -508,6 +529,10 @@ class MainScreen(Screen[None]):
         self._filtered_once = True
         self._update_title()
         self._show_detail()
+
+    def _after_first_paint(self) -> None:
+        self.papersift.start_index_build()
+        self.refresh_counts()
 
     def _show_indexing(self, done: int = 0, total: int = 0) -> None:
         if total:
