@@ -277,7 +277,7 @@ def test_raw_bibtex_values_the_paper_gives_back_are_stored_once(library_path: Pa
         library.write_corpus(papers, [], {})
     data = orjson.loads((library_path / "corpus.json").read_bytes())
     assert data["meta"]["library"]["version"] == store.CORPUS_VERSION
-    stored = {pid: p["bibtex"]["fields"] for pid, p in data["papers"].items()}
+    stored = {pid: t["bibtex"]["fields"] for pid, t in data["texts"].items()}
     assert ["abstract"] in stored["b1"] and ["author"] in stored["b1"]
     assert ["title", "Grounded {LLMs}: a survey"] in stored["b1"]  # was not the title
     assert ["keywords", "a, b"] in stored["b1"] and ["url", ""] in stored["b1"]
@@ -346,28 +346,246 @@ def test_bib_import_survives_reload_and_exports_the_same(library_path: Path):
     assert (library_path / "corpus.json").read_bytes() == corpus
 
 
-def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path):
+def _mixed_papers(n: int) -> dict[str, Paper]:
+    """Papers with and without abstracts and BibTeX origins (raw values derived or not)."""
+    papers = _papers(n)
+    for i, pid in enumerate(papers):
+        if i % 3 == 0:
+            papers[pid] = _bib_paper(pid, note=f"raw {{note}} {i}")
+            papers[pid].added = float(i)  # the store keeps papers in (added, id) order
+        elif i % 3 == 1:
+            papers[pid].abstract = ""
+    return papers
+
+
+def _parse_by_line(corpus: Path) -> dict | None:
+    """What the line reader makes of a corpus file, texts included (None: not its layout)."""
+    storage = store.AtomicJSONStorage(corpus)
+    with open(corpus, "rb") as handle:
+        data, has_texts = store._parse_head(handle)
+        if has_texts:
+            data["texts"] = {}
+            for batch in store._Texts(handle, corpus).batches():
+                data["texts"].update(batch)
+    assert storage.path == corpus
+    return data
+
+
+def test_corpus_v3_keeps_the_texts_after_everything_else(library_path: Path, monkeypatch):
+    # Small parse batches, so the batch boundaries are crossed by the test.
+    monkeypatch.setattr(store, "_LINES_PER_PARSE", 2)
+    papers = _mixed_papers(7)
+    library = Library(library_path)
+    with library.locked():
+        library.write_corpus(papers, [], {"old": "p0001"})
+    raw = (library_path / "corpus.json").read_bytes()
+    data = orjson.loads(raw)  # still one JSON document (TinyDB and doctor read it)
+    assert list(data) == ["meta", "papers", "possible", "aliases", "texts"]
+    assert data["meta"]["library"]["version"] == store.CORPUS_VERSION == 3
+    assert not any("abstract" in p or "bibtex" in p for p in data["papers"].values())
+    assert set(data["texts"]) == {pid for pid, p in papers.items() if p.abstract or p.bibtex}
+    head = raw[: raw.index(b'"texts":{')]
+    assert b"text text" not in head and b"raw {note}" not in head
+    assert _parse_by_line(library_path / "corpus.json") == data
+    again = Library(library_path)
+    assert again.papers == papers and again.texts_loaded
+    assert again.aliases == {"old": "p0001"}
+
+
+def test_lazy_open_equals_a_full_open_once_the_texts_are_read(library_path: Path):
+    papers = _mixed_papers(9)
+    _filled(library_path)
+    library = Library(library_path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    lazy = Library(library_path, lazy_texts=True)
+    assert not lazy.texts_loaded
+    assert list(lazy.papers) == list(papers)
+    assert all(p.abstract == "" and p.bibtex is None for p in lazy.papers.values())
+    assert [p.title for p in lazy.papers.values()] == [p.title for p in papers.values()]
+    held = lazy.papers["p0000"]
+    entries = lazy.entries()
+    lazy.ensure_texts()
+    assert lazy.texts_loaded
+    assert lazy.papers == papers == Library(library_path).papers
+    # The same objects were filled in: what a caller already held is complete too.
+    assert held is lazy.papers["p0000"] and held.bibtex == papers["p0000"].bibtex
+    assert [e.paper.abstract for e in entries] == [p.abstract for p in papers.values()]
+    lazy.ensure_texts()  # a no-op now
+    assert lazy.papers == papers
+
+
+def test_a_version_2_corpus_loads_whole_and_is_rewritten_as_3_by_the_next_write(
+    library_path: Path,
+):
+    papers = _mixed_papers(6)
+    rows = {pid: p.to_dict() for pid, p in papers.items()}
+    lines = b",\n".join(orjson.dumps(pid) + b":" + orjson.dumps(d) for pid, d in rows.items())
+    v2 = (
+        b'{"meta":{"library":{"format":"papersift-library","version":2}},"papers":{\n'
+        + lines
+        + b'\n},"possible":{},"aliases":{}}'
+    )
+    assert orjson.loads(v2)["papers"] == rows
+    library_path.mkdir()
+    corpus = library_path / "corpus.json"
+    corpus.write_bytes(v2)
+    for lazy_texts in (False, True):
+        library = Library(library_path, lazy_texts=lazy_texts)
+        assert library.texts_loaded  # nothing left to read: the texts came with the rest
+        assert library.papers == papers
+    actions.set_starred(library, ["p0001"], True)
+    assert corpus.read_bytes() == v2  # only a corpus write changes the format
+    with library.locked():
+        library.write_corpus(library.papers, [], {})
+    assert orjson.loads(corpus.read_bytes())["meta"]["library"]["version"] == 3
+    assert Library(library_path, lazy_texts=True).papers.keys() == papers.keys()
+    again = Library(library_path)
+    assert again.papers == papers
+
+
+def _corpus_writes(library: Library) -> list:
+    """Every path that writes corpus.json, each as a function of a lazily opened library."""
+
+    def merge() -> None:
+        actions.merge_papers(library, "p0000", "p0003")
+
+    def merge_and_undo() -> None:
+        actions.undo(library, actions.merge_papers(library, "p0000", "p0003"))
+
+    def write_as_the_importer_does() -> None:
+        with library.locked():
+            library.reload_corpus_if_changed()
+            new = dict(library.papers)
+            new["n1"] = Paper(id="n1", title="New", abstract="new abstract", added=99.0)
+            library.write_corpus(
+                new, library.possible, library.aliases, expected_stamp=library.corpus_stamp()
+            )
+
+    def write_light_papers_taken_before() -> None:
+        light = dict(library.papers)  # taken before the texts were read
+        with library.locked():
+            library.write_corpus(light, [], {})
+
+    return [merge, merge_and_undo, write_as_the_importer_does, write_light_papers_taken_before]
+
+
+@pytest.mark.parametrize("which", range(4))
+def test_every_corpus_write_of_a_lazy_open_keeps_the_texts(library_path: Path, which: int):
+    papers = _mixed_papers(9)
+    library = Library(library_path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    lazy = Library(library_path, lazy_texts=True)
+    assert not lazy.texts_loaded
+    _corpus_writes(lazy)[which]()
+    assert lazy.texts_loaded
+    after = Library(library_path).papers
+    for pid, paper in papers.items():
+        if pid in after and pid != "p0000":  # p0000 is the merge's result
+            assert after[pid] == paper, pid
+    assert after["p0000"].abstract == papers["p0000"].abstract
+    assert after["p0000"].bibtex == papers["p0000"].bibtex
+
+
+def test_texts_come_from_the_file_the_list_came_from(library_path: Path):
+    papers = _mixed_papers(6)
+    writer = Library(library_path)
+    with writer.locked():
+        writer.write_corpus(papers, [], {})
+    lazy = Library(library_path, lazy_texts=True)
+    stamp = lazy.corpus_stamp()
+    # Another process rewrites the corpus between the list and the texts.
+    changed = {pid: Paper.from_dict(p.to_dict()) for pid, p in papers.items()}
+    changed["p0001"].abstract = "rewritten elsewhere"
+    changed["n1"] = Paper(id="n1", title="Imported elsewhere", added=50.0)
+    with writer.locked():
+        writer.write_corpus(changed, [], {})
+    lazy.ensure_texts()
+    # The loaded corpus is the first file, whole, and says so...
+    assert lazy.papers == papers and lazy.corpus_stamp() == stamp
+    # ...so the stamp check of every writer and of the TUI's poll loads the new one.
+    assert lazy.refresh_if_changed()
+    assert lazy.papers == changed and lazy.texts_loaded
+    lazy2 = Library(library_path, lazy_texts=True)
+    with writer.locked():
+        writer.write_corpus(papers, [], {})
+    with lazy2.locked():
+        lazy2.reload_corpus_if_changed()
+    assert lazy2.papers == papers and lazy2.texts_loaded
+
+
+def test_a_changed_corpus_is_reloaded_whole_before_the_texts_are_read(library_path: Path):
+    papers = _mixed_papers(6)
+    writer = Library(library_path)
+    with writer.locked():
+        writer.write_corpus(papers, [], {})
+    lazy = Library(library_path, lazy_texts=True)
+    changed = dict(papers)
+    changed["n1"] = Paper(id="n1", title="Imported elsewhere", abstract="a", added=50.0)
+    with writer.locked():
+        writer.write_corpus(changed, [], {})
+    assert lazy.refresh_if_changed()  # before any ensure_texts: a whole load
+    assert lazy.texts_loaded and lazy.papers == changed
+    lazy.ensure_texts()
+    assert lazy.papers == changed
+
+
+def test_damaged_texts_are_reported_and_block_corpus_writes(library_path: Path):
+    papers = _mixed_papers(6)
+    library = Library(library_path)
+    with library.locked():
+        library.write_corpus(papers, [], {})
+    corpus = library_path / "corpus.json"
+    good = corpus.read_bytes()
+    damaged = good[:-40] + b"}}"  # the last paper's texts cut short
+    corpus.write_bytes(damaged)
+    with pytest.raises(PapersiftError, match="damaged"):
+        Library(library_path)
+    lazy = Library(library_path, lazy_texts=True)  # the list itself is intact
+    assert list(lazy.papers) == list(papers)
+    for _ in range(2):
+        with pytest.raises(PapersiftError, match=r"damaged \(\$\.texts"):
+            lazy.ensure_texts()
+    assert not lazy.texts_loaded
+    with pytest.raises(PapersiftError, match="damaged"), lazy.locked():
+        lazy.write_corpus(lazy.papers, [], {})
+    assert corpus.read_bytes() == damaged
+    actions.set_starred(lazy, ["p0001"], True)  # triage does not need the texts
+    assert Library(library_path, lazy_texts=True).triage_of("p0001").starred
+
+
+def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path, monkeypatch):
+    monkeypatch.setattr(store, "_LINES_PER_PARSE", 2)
     _filled(library_path, 5)
     corpus = library_path / "corpus.json"
     good = corpus.read_bytes()
-    assert good.count(b"\n") == 6  # one paper per line
-    storage = store.AtomicJSONStorage(corpus)
-    assert storage._parse_by_line() == orjson.loads(good)
+    assert good.count(b"\n") == 12  # one paper per line, then one text per line
+    assert _parse_by_line(corpus) == orjson.loads(good)
     lines = good.split(b"\n")
+    assert lines[6].startswith(b'},"possible":') and lines[-1] == b"}}"
     damaged = [
         b"\n".join([*lines[:2], lines[2].rstrip(b","), *lines[3:]]),  # a comma missing
+        b"\n".join([*lines[:3], lines[3].rstrip(b","), *lines[4:]]),  # at a batch end
         b"\n".join([*lines[:5], lines[5] + b",", *lines[6:]]),  # a trailing comma
         b"\n".join(lines[:3] + lines[4:]).replace(b'"p0001":{', b'"p0001":{{'),
+        b"\n".join([*lines[:8], lines[8].rstrip(b","), *lines[9:]]),  # in the texts
+        b"\n".join([*lines[:11], lines[11] + b",", *lines[12:]]),  # trailing, texts
         good[:-1],  # cut short
         good + b"x",
     ]
     for text in damaged:
+        with pytest.raises(orjson.JSONDecodeError):
+            orjson.loads(text)
         corpus.write_bytes(text)
-        assert storage._parse_by_line() is None
         with pytest.raises(PapersiftError, match="damaged"):
             Library(library_path)
         assert corpus.read_bytes() == text
-    # Another layout (a compact dump by another tool) reads through the whole-file path.
+    # Another layout (a compact dump by another tool) reads through the whole-file path,
+    # texts included.
     corpus.write_bytes(orjson.dumps(orjson.loads(good)))
-    assert storage._parse_by_line() is None
-    assert list(Library(library_path).papers) == [f"p{i:04d}" for i in range(5)]
+    with open(corpus, "rb") as handle:
+        assert store._parse_head(handle) == (None, False)
+    for lazy_texts in (False, True):
+        library = Library(library_path, lazy_texts=lazy_texts)
+        assert library.papers == _papers(5) and library.texts_loaded

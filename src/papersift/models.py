@@ -196,10 +196,15 @@ class Paper:
     added: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The form the corpus stores (see `_stored_bibtex` for the BibTeX origin)."""
+        """The paper in one dict: `light_dict()` with `texts_dict()` (the form of
+        corpus.json before version 3, and what `from_dict` reads)."""
+        data = self.light_dict()
+        data.update(self.texts_dict())
+        return data
+
+    def light_dict(self) -> dict[str, Any]:
+        """Everything but the long texts: what a list of papers shows and filters on."""
         data: dict[str, Any] = {"id": self.id, "title": self.title}
-        if self.abstract:
-            data["abstract"] = self.abstract
         if self.authors:
             data["authors"] = list(self.authors)
         if self.year is not None:
@@ -212,16 +217,36 @@ class Paper:
             data["arxiv"] = self.arxiv
         if self.url:
             data["url"] = self.url
-        if self.bibtex is not None:
-            data["bibtex"] = _stored_bibtex(self.bibtex, self)
         data["sources"] = [{"file": s.file, "index": s.index} for s in self.sources]
         data["added"] = self.added
         return data
 
+    def texts_dict(self) -> dict[str, Any]:
+        """The abstract and the BibTeX origin (see `_stored_bibtex`); {} when neither.
+
+        Kept apart from `light_dict` so a reader can load the list of papers first and
+        these, most of a corpus's bytes, later (`store`'s lazy texts)."""
+        data: dict[str, Any] = {}
+        if self.abstract:
+            data["abstract"] = self.abstract
+        if self.bibtex is not None:
+            data["bibtex"] = _stored_bibtex(self.bibtex, self)
+        return data
+
+    def load_texts(self, data: dict[str, Any]) -> None:
+        """Set the abstract and BibTeX origin from `texts_dict()`'s form, in place.
+
+        In place, not a new `Paper`: whoever already holds this paper (an entry, an
+        undo record) sees the texts too. Wrong types raise like `from_dict`."""
+        abstract = data.get("abstract")
+        self.abstract = str(abstract) if abstract is not None else ""
+        bib = data.get("bibtex")
+        self.bibtex = _loaded_bibtex(bib, self) if bib else None
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
-        """A paper from `to_dict`'s form. Wrong types are converted or raise
-        (KeyError/TypeError/ValueError); the store turns that into a clear error."""
+        """A paper from `to_dict`'s (or `light_dict`'s) form. Wrong types are converted
+        or raise (KeyError/TypeError/ValueError); the store turns that into a clear error."""
         get = data.get
         year = get("year")
         authors = get("authors")

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from filelock import FileLock, Timeout
@@ -37,15 +37,18 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from papersift.fsutil import atomic_write_bytes, atomic_write_chunks, describe_os_error
+from papersift.gcpause import paused_gc
 from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
 
 FORMAT_NAME = "papersift-library"
 #: The newest format this papersift reads (a newer file is refused, never misread).
-FORMAT_VERSION = 2
-#: Written to corpus.json. Version 2 may store a BibTeX field as `[name]` without its raw
-#: value when the paper's own data gives it back (see `models.Paper.to_dict`); version 1
-#: files (every raw value written out) load as they are.
-CORPUS_VERSION = 2
+FORMAT_VERSION = 3
+#: Written to corpus.json. Version 3 keeps the abstracts and BibTeX origins of all papers
+#: in a "texts" table after the rest (see `_corpus_chunks`), so a list can be shown before
+#: they are read. Version 2 may store a BibTeX field as `[name]` without its raw value
+#: when the paper's own data gives it back (see `models.Paper.texts_dict`); version 1
+#: files (every raw value written out) and version 2 files load as they are.
+CORPUS_VERSION = 3
 #: Written to triage.json (its format never changed).
 TRIAGE_VERSION = 1
 #: From this many papers on, the loaded corpus is moved out of the collector's sight.
@@ -103,67 +106,39 @@ class AtomicJSONStorage(Storage):
         self._cache, self._stamp = data, stamp
         return data
 
-    def read_uncached(self) -> dict[str, Any] | None:
-        """The file's contents, parsed and checked, without keeping them.
+    def read_corpus(self) -> tuple[dict[str, Any] | None, _Texts | None]:
+        """The corpus file parsed and checked, without keeping it (None: no file).
 
         For the corpus, whose parsed form (200+ MB at 100k papers) would otherwise stay
         alive beside the `Paper` objects built from it. The stamp is recorded as by
         `read()`, so `stamp` still tells whether another process replaced the file.
+
+        A version 3 file in the layout `_corpus_chunks` writes comes back without its
+        "texts" table, which is left unread behind the returned `_Texts` (the caller
+        reads it now or later, and closes it). Any other file comes back whole.
         """
-        stamp = _stamp(self.path)
         self._cache = None
-        if stamp is None:
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 (may stay open for the texts)
+        except FileNotFoundError:
             self._stamp = None
-            return None
-        data = self._parse_by_line()
+            return None, None
+        except OSError as exc:
+            raise PapersiftError(f"{self.path}: cannot read: {describe_os_error(exc)}") from exc
+        try:
+            # The stamp of the file actually read, not of the path a moment before: the
+            # texts read later come from this very file (the handle stays open).
+            st = os.fstat(handle.fileno())
+            data, has_texts = _parse_head(handle)
+        except BaseException:
+            handle.close()
+            raise
+        if not has_texts:
+            handle.close()
         if data is None:
             data = self._parse()
-        self._stamp = stamp
-        return data
-
-    def _parse_by_line(self) -> dict[str, Any] | None:
-        """A corpus in the layout `_corpus_chunks` writes, parsed one paper per line, or
-        None for any other layout or any doubt (then `_parse` reads it, and reports it
-        if damaged). The whole file and the parser's own copy of it (at 100k papers
-        170 + 220 MB, beside the objects built from them) never exist at once."""
-        loads = orjson.loads
-        papers: dict[str, Any] = {}
-        try:
-            with open(self.path, "rb") as handle:
-                head = handle.readline()
-                if not (head.startswith(b'{"meta":') and head.endswith(_PAPERS_OPEN)):
-                    return None
-                comma = True  # after the previous paper (none yet: nothing needed)
-                for line in handle:
-                    if line.startswith(_PAPERS_CLOSE):
-                        if papers and comma:
-                            return None  # a trailing comma: not JSON
-                        tail = line + handle.read()
-                        break
-                    if line == b"\n":  # no papers
-                        continue
-                    if not comma:
-                        return None  # two papers without a comma between them
-                    body = line.rstrip(b"\n")
-                    comma = body.endswith(b",")
-                    item = loads(b"{" + (body[:-1] if comma else body) + b"}")
-                    if len(item) != 1:
-                        return None
-                    papers.update(item)
-                else:
-                    return None
-            data = loads(head[: -len(_PAPERS_OPEN)] + b"}")
-            rest = loads(b"{" + tail[len(_PAPERS_CLOSE) - len(b'"possible":') :])
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if not isinstance(data, dict) or not isinstance(rest, dict) or "papers" in rest:
-            return None
-        data["papers"] = papers
-        data.update(rest)
-        for table in data.values():
-            if not isinstance(table, dict) or not all(type(d) is dict for d in table.values()):
-                return None
-        return data
+        self._stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+        return data, (_Texts(handle, self.path) if has_texts else None)
 
     def _parse(self) -> dict[str, Any]:
         try:
@@ -226,6 +201,107 @@ class AtomicJSONStorage(Storage):
         return self._stamp
 
 
+#: Lines of a corpus parsed per `orjson.loads` call: nearly the speed of one call for
+#: the whole table, without the whole table's bytes and their copy in memory at once.
+_LINES_PER_PARSE = 2048
+
+
+def _object_members(lines: list[bytes], *, last: bool) -> dict[str, Any]:
+    """Members of a JSON object written one per line (`"key":value,`), parsed at once.
+
+    Every line ends with a comma except the object's last: a batch that is not the
+    last must end with one, the last must not (else the file is not JSON)."""
+    chunk = b"".join(lines).rstrip()
+    if last == chunk.endswith(b","):
+        raise ValueError("a comma is missing or left over between records")
+    if not last:
+        chunk = chunk[:-1]
+    data = orjson.loads(b"{" + chunk + b"}")
+    if not all(type(d) is dict for d in data.values()):
+        raise ValueError("a record is not an object")
+    return data
+
+
+def _parse_head(handle: BinaryIO) -> tuple[dict[str, Any] | None, bool]:
+    """A corpus in the layout `_corpus_chunks` writes (or version 2's), read up to its
+    "texts" table: (data, True) with `handle` at the table's first line, (data, False)
+    for a version 2 file (read to its end), or (None, False) for any other layout or
+    any doubt (then `_parse` reads it, and reports it if damaged)."""
+    papers: dict[str, Any] = {}
+    batch: list[bytes] = []
+    try:
+        head = handle.readline()
+        if not (head.startswith(b'{"meta":') and head.endswith(_PAPERS_OPEN)):
+            return None, False
+        for line in handle:
+            if line.startswith(_PAPERS_CLOSE):
+                break
+            if len(batch) >= _LINES_PER_PARSE:
+                papers.update(_object_members(batch, last=False))
+                batch.clear()
+            batch.append(line)
+        else:
+            return None, False
+        papers.update(_object_members(batch, last=True))
+        data = orjson.loads(head[: -len(_PAPERS_OPEN)] + b"}")
+        rest = line[len(b"},") :]  # '"possible":…'
+        has_texts = rest.endswith(_TEXTS_OPEN)
+        if has_texts:
+            rest = rest[: -len(_TEXTS_OPEN)] + b"}"
+        else:
+            rest += handle.read()  # version 2: the aliases and the closing brace
+        rest = orjson.loads(b"{" + rest)
+    except (OSError, ValueError):  # orjson.JSONDecodeError is a ValueError
+        return None, False
+    if (
+        not isinstance(data, dict)
+        or not isinstance(rest, dict)
+        or rest.keys() & {"papers", "texts"}
+    ):
+        return None, False
+    data["papers"] = papers
+    data.update(rest)
+    for table in data.values():
+        if not isinstance(table, dict) or not all(type(d) is dict for d in table.values()):
+            return None, False
+    return data, has_texts
+
+
+class _Texts:
+    """The "texts" table of a version 3 corpus file, not read yet: an open handle at the
+    table's first line, so what is read later comes from the file the rest came from,
+    whatever another process has written since."""
+
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
+        self._handle = handle
+        self.path = path
+
+    def batches(self) -> Iterator[dict[str, Any]]:
+        """The table in pieces of {paper id: texts}; PapersiftError if it is damaged."""
+        batch: list[bytes] = []
+        try:
+            for line in self._handle:
+                if line.startswith(b"}"):
+                    if line.rstrip() != b"}}" or self._handle.read().strip():
+                        raise ValueError("unexpected data after the texts")
+                    yield _object_members(batch, last=True)
+                    return
+                if len(batch) >= _LINES_PER_PARSE:
+                    yield _object_members(batch, last=False)
+                    batch.clear()
+                batch.append(line)
+            raise ValueError("the file ends inside the texts")
+        except (OSError, ValueError) as exc:
+            raise PapersiftError(
+                f"{self.path}: the library file is damaged ($.texts: {exc}); it was left as "
+                "it is. Run `papersift doctor`."
+            ) from None
+
+    def close(self) -> None:
+        """Release the file (a no-op when already closed)."""
+        self._handle.close()
+
+
 class KeyedTable(Table):
     """A TinyDB table whose document ids are papersift's string ids, not counters."""
 
@@ -270,9 +346,22 @@ class Decision:
 
 
 #: corpus.json as written here has one paper per line (JSON whitespace, so still plain
-#: TinyDB JSON): a reader can then parse it paper by paper (`_parse_by_line`).
+#: TinyDB JSON), the light part of every paper first and their texts last::
+#:
+#:     {"meta":{…},"papers":{
+#:     "id1":{"id":"id1","title":…},
+#:     "id2":{…}
+#:     },"possible":{…},"aliases":{…},"texts":{
+#:     "id1":{"abstract":…,"bibtex":{…}},
+#:     "id2":{…}
+#:     }}
+#:
+#: JSON strings hold no raw newline, so a line starting with `},"possible":` can only be
+#: that line: a reader parses the papers in batches of lines (`_parse_head`) and can stop
+#: there, leaving the texts, most of the bytes, for later (`_Texts`).
 _PAPERS_OPEN = b',"papers":{\n'
 _PAPERS_CLOSE = b'},"possible":'
+_TEXTS_OPEN = b',"texts":{\n'
 
 
 def _corpus_chunks(
@@ -280,25 +369,66 @@ def _corpus_chunks(
     possible: Mapping[str, dict[str, Any]],
     aliases: Mapping[str, str],
 ) -> Iterator[bytes]:
-    """corpus.json as pieces: the TinyDB layout, one paper serialized at a time."""
+    """corpus.json as pieces, in the layout above, one paper serialized at a time."""
     dumps = orjson.dumps
     meta = {"library": {"format": FORMAT_NAME, "version": CORPUS_VERSION}}
     yield b'{"meta":' + dumps(meta) + _PAPERS_OPEN
+    yield from _member_lines((pid, paper.light_dict()) for pid, paper in papers.items())
+    yield b'\n},"possible":' + dumps(possible)
+    yield b',"aliases":' + dumps({old: {"to": new} for old, new in aliases.items()})
+    yield _TEXTS_OPEN
+    texts = ((pid, paper.texts_dict()) for pid, paper in papers.items())
+    yield from _member_lines((pid, t) for pid, t in texts if t)
+    yield b"\n}}"
+
+
+def _member_lines(members: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[bytes]:
+    """`"key":value` one per line, comma-separated (no newline after the last)."""
+    dumps = orjson.dumps
     first = True
     batch: list[bytes] = []
-    for pid, paper in papers.items():
+    for key, value in members:
         if not first:
             batch.append(b",\n")
         first = False
-        batch.append(dumps(pid))
+        batch.append(dumps(key))
         batch.append(b":")
-        batch.append(dumps(paper.to_dict()))
+        batch.append(dumps(value))
         if len(batch) >= 4096:
             yield b"".join(batch)
             batch.clear()
     yield b"".join(batch)
-    yield b'\n},"possible":' + dumps(possible)
-    yield b',"aliases":' + dumps({old: {"to": new} for old, new in aliases.items()}) + b"}"
+
+
+def _freeze_if_big(papers: Mapping[str, Paper]) -> None:
+    """Move a big loaded corpus out of the collector's sight; call with the GC paused.
+
+    The corpus lives as long as the library and holds no cycles: keep the collector
+    from walking its million objects on every full collection (a TUI keystroke that
+    allocates would otherwise pay up to a second for it). Before the GC is enabled
+    again, or its first pass would be that full collection (0.1 s at 100k papers).
+    """
+    if len(papers) >= FREEZE_FROM:
+        gc.freeze()
+
+
+def _malformed(path: Path, exc: BaseException) -> PapersiftError:
+    return PapersiftError(f"{path}: a record is malformed ({exc!r}); the file was left as it is")
+
+
+def _apply_texts(papers: Mapping[str, Paper], texts: Mapping[str, Any]) -> None:
+    """Give papers their texts (`Paper.load_texts`); KeyError for a paper not there."""
+    for pid, data in texts.items():
+        papers[pid].load_texts(data)
+
+
+def _read_texts(texts: _Texts, papers: Mapping[str, Paper]) -> None:
+    """Read a "texts" table into `papers`; PapersiftError if it is damaged."""
+    for batch in texts.batches():
+        try:
+            _apply_texts(papers, batch)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _malformed(texts.path, exc) from None
 
 
 class Library:
@@ -306,9 +436,23 @@ class Library:
 
     Reads come from memory (`papers`, `triage_of`, `entries`). Writes take the lock,
     apply the change to the freshest state on disk and persist it before returning.
+
+    With `lazy_texts` the abstracts and BibTeX origins are not read at open (they are
+    most of corpus.json): papers have an empty abstract and no `bibtex` until
+    `ensure_texts()` reads them into the same `Paper` objects. Every method here that
+    writes the corpus or re-reads it does that first; a caller that reads abstracts or
+    BibTeX (search index, export, share) must too. The TUI opens this way, shows the
+    list, then loads the texts in a worker.
     """
 
-    def __init__(self, path: Path, *, readonly: bool = False, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        lazy_texts: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.readonly = readonly
         try:
@@ -331,6 +475,13 @@ class Library:
         elif not is_dir:
             raise PapersiftError(f"{self.path}: is a file, not a library directory")
         self._mem_lock = threading.RLock()
+        #: Held while the texts are read (`ensure_texts`). Taken after `_mem_lock` when
+        #: both are held, never before it: a text load never waits for a writer.
+        self._texts_lock = threading.Lock()
+        #: The unread texts of the loaded corpus, and the papers they belong to.
+        self._pending_texts: tuple[_Texts, dict[str, Paper]] | None = None
+        #: Why the texts could not be read: every later `ensure_texts` raises it too.
+        self._texts_error: str | None = None
         self._file_lock = FileLock(self.path / ".lock", timeout=LOCK_TIMEOUT)
         #: Called with a message when a write has to wait for another process's lock.
         self.on_wait: Callable[[str], None] | None = None
@@ -350,7 +501,9 @@ class Library:
         self._entries: list[Entry] | None = None
         self._entry_pos: dict[str, int] | None = None
         self._entries_gen = 0
-        self.reload()
+        with self._mem_lock:
+            self._load_corpus(lazy_texts=lazy_texts)
+            self._load_triage()
 
     # ------------------------------------------------------------------ loading
 
@@ -373,44 +526,95 @@ class Library:
             self._load_corpus()
             self._load_triage()
 
-    def _load_corpus(self) -> None:
+    def _load_corpus(self, *, lazy_texts: bool = False) -> None:
         # The corpus is read straight from its file, bypassing TinyDB (only imports and
         # merges write it, in one piece): no Document copies, and the parsed JSON is
         # dropped once the papers are built instead of staying cached beside them.
         storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
+        self._drop_pending_texts()
+        texts: _Texts | None = None
         # Nothing loaded here is cyclic, but a million new objects would set off
         # repeated full collections: most of the load time at 100k papers.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
         try:
-            data = storage.read_uncached() or {}
-            self._check_meta(data.get("meta", {}).get("library"), "corpus.json")
+            with paused_gc():
+                data, texts = storage.read_corpus()
+                data = data or {}
+                self._check_meta(data.get("meta", {}).get("library"), "corpus.json")
+                try:
+                    from_dict = Paper.from_dict
+                    papers = [from_dict(d) for d in data.get("papers", {}).values()]
+                    possible = [
+                        PossibleDuplicate.from_dict(d) for d in data.get("possible", {}).values()
+                    ]
+                    aliases = {k: str(v["to"]) for k, v in data.get("aliases", {}).items()}
+                    papers.sort(key=lambda p: (p.added, p.id))  # O(n) when written in order
+                    by_id = {p.id: p for p in papers}
+                    # A "texts" table parsed with the rest (a file not in our layout).
+                    _apply_texts(by_id, data.get("texts", {}))
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise _malformed(self.path / "corpus.json", exc) from None
+                del data, papers
+                if texts is not None and not lazy_texts:
+                    _read_texts(texts, by_id)
+                _freeze_if_big(by_id)
+        except BaseException:
+            if texts is not None:
+                texts.close()
+            raise
+        self.papers = by_id
+        self.possible = possible
+        self.aliases = aliases
+        self._forget_entries()
+        if texts is not None and lazy_texts:
+            with self._texts_lock:
+                self._pending_texts = (texts, by_id)
+        elif texts is not None:
+            texts.close()
+
+    def _drop_pending_texts(self) -> None:
+        """Forget unread texts (the corpus they belong to is being replaced)."""
+        with self._texts_lock:
+            pending, self._pending_texts = self._pending_texts, None
+            self._texts_error = None
+        if pending is not None:
+            pending[0].close()
+
+    @property
+    def texts_loaded(self) -> bool:
+        """False while the abstracts and BibTeX origins of a lazy open are unread (or
+        could not be read): `ensure_texts()` reads them."""
+        return self._pending_texts is None and self._texts_error is None
+
+    def ensure_texts(self) -> None:
+        """Read the abstracts and BibTeX origins left unread by `lazy_texts`, into the
+        loaded `Paper` objects; a no-op once done. Thread-safe: a second caller waits
+        for the first one's read. Raises PapersiftError (again on every call) when that
+        part of corpus.json is damaged, so nothing is ever written without the texts.
+
+        The texts come from the same file as the rest even if another process replaced
+        it meanwhile: the loaded corpus stays that file's, `corpus_stamp()` still
+        says so, and `reload_corpus_if_changed()` / `refresh_if_changed()` load the new
+        one as for any change.
+        """
+        if self._pending_texts is None and self._texts_error is None:
+            return
+        with self._texts_lock:
+            if self._texts_error is not None:
+                raise PapersiftError(self._texts_error)
+            pending = self._pending_texts
+            if pending is None:
+                return
+            texts, papers = pending
             try:
-                from_dict = Paper.from_dict
-                papers = [from_dict(d) for d in data.get("papers", {}).values()]
-                possible = [
-                    PossibleDuplicate.from_dict(d) for d in data.get("possible", {}).values()
-                ]
-                aliases = {k: str(v["to"]) for k, v in data.get("aliases", {}).items()}
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise PapersiftError(
-                    f"{self.path / 'corpus.json'}: a record is malformed ({exc!r}); "
-                    "the file was left as it is"
-                ) from None
-            del data
-            papers.sort(key=lambda p: (p.added, p.id))  # O(n) when written in order
-            self.papers = {p.id: p for p in papers}
-            self.possible = possible
-            self.aliases = aliases
-            self._forget_entries()
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        # The loaded corpus lives as long as the library and holds no cycles: keep the
-        # collector from walking its million objects on every full collection (a TUI
-        # keystroke that allocates would otherwise pay up to a second for it).
-        if len(self.papers) >= FREEZE_FROM:
-            gc.freeze()
+                with paused_gc():
+                    _read_texts(texts, papers)
+                    _freeze_if_big(papers)  # the BibTeX origins are long-lived too
+            except PapersiftError as exc:
+                self._texts_error = str(exc)
+                raise
+            finally:
+                texts.close()
+                self._pending_texts = None
 
     def _load_triage(self) -> None:
         db = self._triage_db
@@ -682,8 +886,11 @@ class Library:
         """Replace the corpus in one atomic write. Call inside `locked()`.
 
         `expected_stamp` (from `corpus_stamp()` when the caller read the corpus) guards
-        against overwriting another process's import: a mismatch raises instead.
+        against overwriting another process's import: a mismatch raises instead. Unread
+        texts are read first (into the papers this library loaded, which `papers`
+        usually holds), so a lazy open never writes a paper without its abstract.
         """
+        self.ensure_texts()
         storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
         if expected_stamp is not False and _stamp(storage.path) != expected_stamp:
             raise PapersiftError(
@@ -692,6 +899,7 @@ class Library:
             )
         possible_rows = {_pair_key(pd.a, pd.b): pd.to_dict() for pd in possible}
         storage.write_chunks(_corpus_chunks(papers, possible_rows, aliases))
+        self._drop_pending_texts()  # (none: read above; a write replaces them anyway)
         self.papers = dict(papers)
         self.possible = [PossibleDuplicate.from_dict(d) for d in possible_rows.values()]
         self.aliases = dict(aliases)
@@ -703,10 +911,13 @@ class Library:
         return storage.stamp
 
     def reload_corpus_if_changed(self) -> None:
-        """Inside `locked()`: make sure the in-memory corpus is the one on disk."""
+        """Inside `locked()`: make sure the in-memory corpus is the one on disk, texts
+        included (callers go on to read papers and write them back)."""
         storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]
         if _stamp(storage.path) != storage.stamp:
             self._load_corpus()
+        else:
+            self.ensure_texts()
 
     # ------------------------------------------------------------------ ui state
 
@@ -727,6 +938,7 @@ class Library:
 
     def close(self) -> None:
         """Release file handles (nothing is buffered: every write is already on disk)."""
+        self._drop_pending_texts()
         self._corpus_db.close()
         self._triage_db.close()
 
