@@ -18,10 +18,12 @@ import random
 import re
 import subprocess
 import sys
+import textwrap
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -457,3 +459,26 @@ def test_a_candidate_matches_itself_when_it_has_a_title(a):
     verdict, _, _ = match_score(a, a)
     if normalize_title(a.title) and re.search(r"\w", normalize_title(a.title)):
         assert verdict == "sure"
+
+
+def test_forked_matching_gives_exactly_the_single_process_result():
+    # In a fresh interpreter (one thread, as the CLI): pytest-xdist's threads would
+    # rightly keep dedupe from forking here.
+    code = """
+        import pickle, sys
+        from papersift import dedupe
+        from papersift.forking import can_fork
+        from tests.test_dedupe import _mixed_candidates, labelled
+        assert can_fork()
+        candidates = _mixed_candidates() + [c for _, a, b in labelled() for c in (a, b)]
+        results = []
+        for fork_from in (10**9, 0):
+            dedupe.FORK_FROM = fork_from
+            results.append([dedupe.match(candidates, first_new=k) for k in (0, 200)])
+        assert results[0] == results[1]
+        assert len(results[0][0].sure) > 100
+    """
+    if sys.platform != "linux":
+        pytest.skip("forks on Linux only")
+    root = Path(__file__).parent.parent
+    subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, cwd=root, timeout=300)

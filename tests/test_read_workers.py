@@ -35,20 +35,33 @@ def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(read_workers, "cpus", lambda: 2)
 
 
-def test_plan_orders_by_cost_and_skips_what_a_worker_cannot_read(tmp_path: Path) -> None:
-    listing = tmp_path / "big.txt"
-    listing.write_text(SAMPLE_LISTINGS[0].read_text(encoding="utf-8") * 3, encoding="utf-8")
-    bib = tmp_path / "small.bib"
-    bib.write_text("@misc{a, title = {T}}\n" * 20, encoding="utf-8")
+def test_plan_shares_files_with_this_process_by_cost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listing = SAMPLE_LISTINGS[0].read_text(encoding="utf-8")
+    bib = "@misc{a, title = {T}}\n"
+    sizes = {"l1.txt": (listing, 3), "b1.bib": (bib, 400), "l2.txt": (listing, 1)}
+    paths = []
+    for name, (text, times) in sizes.items():
+        path = tmp_path / name
+        path.write_text(text * times, encoding="utf-8")
+        paths.append(path)
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    paths = [listing, tmp_path / "missing.bib", fifo, bib]
-    # BibTeX costs ~15 times a listing per byte: the small .bib goes first only if it
-    # is more than 1/15 the listing's size.
-    expected = [3, 0] if bib.stat().st_size * 15 > listing.stat().st_size else [0, 3]
+    paths += [tmp_path / "missing.bib", fifo]
+    cost = {n: p.stat().st_size * (5 if p.suffix == ".bib" else 1) for n, p in enumerate(paths[:3])}
+    costliest, second, third = sorted(cost, key=lambda n: -cost[n])
+    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
+    # Two readers, this process first: the costliest file here, the second to the worker,
+    # the third to whichever has less so far.
+    expected = [second] + ([third] if cost[second] < cost[costliest] else [])
     assert read_workers.plan(paths, min_bytes=0) == expected
+    monkeypatch.setattr(read_workers, "cpus", lambda: 3)
+    assert read_workers.plan(paths, min_bytes=0) == [second, third]
     assert read_workers.plan(paths) == []  # far below PARALLEL_MIN_BYTES
-    assert read_workers.plan([listing], min_bytes=0) == []  # one file: nothing to share
+    assert read_workers.plan(paths[:1], min_bytes=0) == []  # one file: nothing to share
+    monkeypatch.setattr(read_workers, "cpus", lambda: 1)
+    assert read_workers.plan(paths, min_bytes=0) == []
 
 
 def test_workers_read_exactly_what_this_process_reads(
@@ -68,7 +81,7 @@ def test_workers_read_exactly_what_this_process_reads(
 
     monkeypatch.setattr(read_workers, "read_in_workers", spy)
     results, reports = read_files(paths)
-    assert calls and calls[0] == len(paths) - 1  # every file but the missing one
+    assert calls and calls[0] >= 1  # the worker read its share
     assert [(r.file, r.records, r.warnings) for r in results] == here[0]
     assert reports == here[1]
     assert "broken.bib:1:" in reports[len(SAMPLE_LISTINGS)].error
@@ -112,18 +125,30 @@ def test_an_import_through_workers_builds_the_same_library(
     assert two.possible == one.possible
 
 
-def test_the_worker_answers_errors_as_errors(tmp_path: Path) -> None:
+def test_the_worker_streams_records_in_chunks_and_answers_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
+    from papersift.readers import read_path
+
+    monkeypatch.setattr(read_workers, "_CHUNK", 7)  # 189 records: 27 messages
+    big = max(SAMPLE_LISTINGS, key=lambda p: p.stat().st_size)
     request = io.BytesIO()
-    read_workers._send(request, str(tmp_path / "missing.bib"))
-    read_workers._send(request, str(SAMPLE_LISTINGS[0]))
+    sample_bib = Path(__file__).parent / "data" / "bibtex" / "sample.bib"
+    for path in (tmp_path / "missing.bib", big, sample_bib):
+        read_workers._send(request, str(path))
     request.seek(0)
     answer = io.BytesIO()
     read_workers.serve(request, answer)
     answer.seek(0)
-    first, second = read_workers._receive(answer), read_workers._receive(answer)
+    first = read_workers._receive_outcome(answer)
     assert "no such file" in str(first)
-    assert second.records and second.features is not None
+    for path in (big, sample_bib):
+        got = read_workers._receive_outcome(answer)
+        expected = read_path(path)
+        assert got.records == expected.records
+        assert got.warnings == expected.warnings
+        assert got.features == features(expected.records)
     with pytest.raises(EOFError):
         read_workers._receive(answer)

@@ -41,12 +41,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from papersift.forking import can_fork, cpus, fork_map
 from papersift.gcpause import paused_gc
 from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, strip_latex
 
@@ -95,6 +96,8 @@ SUBTITLE_SCORE = 90
 #: version are often a year or two apart; more suggests a different paper).
 YEAR_SLACK = 2
 
+#: From this many pairs to score, scoring is shared with forked children (see `forking`).
+FORK_FROM = 20_000
 #: Blocks with more members than this are scanned as a sorted neighbourhood.
 BLOCK_CAP = 24
 #: Neighbours on each side compared in a sorted-neighbourhood scan.
@@ -529,13 +532,26 @@ def match_score(a: Candidate, b: Candidate) -> tuple[str, float, str]:
 # hold where possible (memory: at 100k candidates there are ~500k keys).
 _DOI, _ARXIV, _TITLE, _PART, _TOKEN, _TOKENS, _ABS0, _ABS1 = range(8)
 _KINDS = 8
+_TOKEN_KINDS = frozenset({_TOKEN, _TOKENS})
+_OTHER_KINDS = frozenset({_DOI, _ARXIV, _TITLE, _PART, _ABS0, _ABS1})
 
 
 def _block_keys(
-    f: Features, rank: dict[str, int], rare: set[str]
+    f: Features, rank: dict[str, int], rare: set[str], kinds: frozenset[int]
 ) -> list[tuple[int, str | int | tuple[str, str]]]:
-    """(kind, key) of every block `f` belongs to."""
+    """(kind, key) of every block of one of `kinds` that `f` belongs to."""
     keys: list[tuple[int, str | int | tuple[str, str]]] = []
+    if _TOKEN_KINDS & kinds:
+        tokens = _tokens(f)
+        if tokens:
+            rarest = sorted(tokens, key=rank.__getitem__)[:2]
+            # A common word alone blocks thousands of titles together for nothing; the
+            # pair of the two rarest words still discriminates.
+            keys.extend((_TOKEN, t) for t in rarest if t in rare)
+            if len(rarest) == 2:
+                keys.append((_TOKENS, (rarest[0], rarest[1])))
+    if not _OTHER_KINDS & kinds:
+        return keys
     if f.doi:
         keys.append((_DOI, f.doi))
     if f.arxiv:
@@ -545,14 +561,6 @@ def _block_keys(
         # Whole titles share a namespace with heads/tails so "GeDi" meets "GeDi: ...".
         keys.append((_PART, f.title_key))
     keys.extend((_PART, p) for p in f.parts)
-    tokens = _tokens(f)
-    if tokens:
-        rarest = sorted(tokens, key=rank.__getitem__)[:2]
-        # A common word alone blocks thousands of titles together for nothing; the pair
-        # of the two rarest words still discriminates.
-        keys.extend((_TOKEN, t) for t in rarest if t in rare)
-        if len(rarest) == 2:
-            keys.append((_TOKENS, (rarest[0], rarest[1])))
     if len(f.abstract) >= MIN_OVERLAP:
         # Hashes, not the slices: 200k 64-character keys would cost 20 MB more at 100k
         # candidates. Two slices with one hash only join two blocks (never seen at 64
@@ -614,6 +622,51 @@ def _block_pairs(
                 out.add((i, j) if i < j else (j, i))
 
 
+def _candidate_pairs(
+    feats: list[Features], first_new: int, kinds: frozenset[int]
+) -> set[tuple[int, int]]:
+    """The pairs (i, j), i < j, sharing a block of one of `kinds`, worth scoring."""
+    rank: dict[str, int] = {}
+    rare: set[str] = set()
+    if kinds & _TOKEN_KINDS:
+        df = Counter(chain.from_iterable(map(_tokens, feats)))
+        # Rarest first, ties by spelling, so the choice of a title's rarest words is stable.
+        rank = {t: r for r, (t, _) in enumerate(sorted(df.items(), key=lambda tc: (tc[1], tc[0])))}
+        rare = {t for t, count in df.items() if count <= BLOCK_CAP}
+        del df
+
+    # Open only the blocks a new candidate is in: the library alone was deduped.
+    wanted: list[set[str | int | tuple[str, str]]] | None = None
+    if first_new > 0:
+        wanted = [set() for _ in range(_KINDS)]
+        for f in feats[first_new:]:
+            for kind, key in _block_keys(f, rank, rare, kinds):
+                wanted[kind].add(key)
+    # A block is one int until it gets a second member (most never do), then a list.
+    blocks: list[dict[str | int | tuple[str, str], int | list[int]]] = [{} for _ in range(_KINDS)]
+    for idx, f in enumerate(feats):
+        for kind, key in _block_keys(f, rank, rare, kinds):
+            if wanted is not None and key not in wanted[kind]:
+                continue
+            table = blocks[kind]
+            members = table.get(key)
+            if members is None:
+                table[key] = idx
+            elif isinstance(members, int):
+                if members != idx:
+                    table[key] = [members, idx]
+            elif members[-1] != idx:
+                members.append(idx)
+    del wanted, rank, rare
+
+    pairs: set[tuple[int, int]] = set()
+    for kind, table in enumerate(blocks):
+        for key, members in table.items():
+            if isinstance(members, list):
+                _block_pairs(kind, key, members, feats, first_new, pairs)
+    return pairs
+
+
 def features(candidates: Sequence[Candidate | Any]) -> list[Features]:
     """What `match` compares of each candidate. Computing them is a quarter of a big
     import's dedupe, and they depend on one candidate alone: a process that reads a
@@ -664,63 +717,47 @@ def _match(
         if progress is not None and idx % step == 0:
             progress(idx, total)
 
-    df: Counter[str] = Counter()
-    for f in feats:
-        df.update(_tokens(f))
-    # Rarest first, ties by spelling, so the choice of a title's rarest words is stable.
-    rank = {t: r for r, (t, _) in enumerate(sorted(df.items(), key=lambda tc: (tc[1], tc[0])))}
-    rare = {t for t, count in df.items() if count <= BLOCK_CAP}
-    del df
-
-    # Open only the blocks a new candidate is in: the library alone was deduped.
-    wanted: list[set[str | int | tuple[str, str]]] | None = None
-    if first_new > 0:
-        wanted = [set() for _ in range(_KINDS)]
-        for f in feats[first_new:]:
-            for kind, key in _block_keys(f, rank, rare):
-                wanted[kind].add(key)
-    # A block is one int until it gets a second member (most never do), then a list.
-    blocks: list[dict[str | int | tuple[str, str], int | list[int]]] = [{} for _ in range(_KINDS)]
-    for idx, f in enumerate(feats):
-        for kind, key in _block_keys(f, rank, rare):
-            if wanted is not None and key not in wanted[kind]:
-                continue
-            table = blocks[kind]
-            members = table.get(key)
-            if members is None:
-                table[key] = idx
-            elif isinstance(members, int):
-                if members != idx:
-                    table[key] = [members, idx]
-            elif members[-1] != idx:
-                members.append(idx)
-    del wanted, rank, rare
-
+    # The title-token blocks (which need every title's words counted first) and the
+    # other blocks make two halves of about equal cost: one may go to a forked child.
+    groups = [_TOKEN_KINDS, _OTHER_KINDS]
+    if not (n >= FORK_FROM and can_fork()):
+        groups = [_TOKEN_KINDS | _OTHER_KINDS]
     pairs: set[tuple[int, int]] = set()
-    for kind, table in enumerate(blocks):
-        for key, members in table.items():
-            if isinstance(members, list):
-                _block_pairs(kind, key, members, feats, first_new, pairs)
-    del blocks
+    for found in fork_map(lambda kinds: _candidate_pairs(feats, first_new, kinds), groups):
+        pairs |= found
     if progress is not None:
         progress(n, total)
 
     ordered_pairs = sorted(pairs)
     del pairs
     total = 2 * n + len(ordered_pairs)
-    sure: list[Match] = []
-    possible: list[Match] = []
-    for done, (i, j) in enumerate(ordered_pairs):
-        if progress is not None and done % step == 0:
-            progress(2 * n + done, total)
-        a, b = feats[i], feats[j]
-        if _clearly_different(a, b):
-            continue
-        verdict, score, reason = _judge(a, b)
-        if verdict == "sure":
-            sure.append(Match(i, j, score, reason))
-        elif verdict == "possible":
-            possible.append(Match(i, j, score, reason))
+    # Scoring is a third of a big dedupe and each pair stands alone: share it with
+    # forked children where that is safe (they see `feats` without copying).
+    parts = cpus() if len(ordered_pairs) >= FORK_FROM and can_fork() else 1
+    size = max(1, -(-len(ordered_pairs) // parts))
+    slices = [(start, start == 0) for start in range(0, len(ordered_pairs), size)] or [(0, True)]
+
+    def score(task: tuple[int, bool]) -> tuple[list[Match], list[Match]]:
+        start, report = task
+        sure: list[Match] = []
+        possible: list[Match] = []
+        for done, (i, j) in enumerate(ordered_pairs[start : start + size], start=start):
+            if report and progress is not None and done % step == 0:
+                progress(2 * n + done * parts, total)
+            a, b = feats[i], feats[j]
+            if _clearly_different(a, b):
+                continue
+            verdict, score, reason = _judge(a, b)
+            if verdict == "sure":
+                sure.append(Match(i, j, score, reason))
+            elif verdict == "possible":
+                possible.append(Match(i, j, score, reason))
+        return sure, possible
+
+    scored = fork_map(score, slices)
     if progress is not None:
         progress(total, total)
-    return MatchResult(sure=sure, possible=possible)
+    return MatchResult(
+        sure=[m for part, _ in scored for m in part],
+        possible=[m for _, part in scored for m in part],
+    )

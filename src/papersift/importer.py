@@ -182,8 +182,9 @@ def read_files(
 ) -> tuple[list[ReadResult], list[FileReport]]:
     """Read every file; a file that fails gets a report with its error and no records.
 
-    Results and reports are in the order of `paths`. A big import reads its files in
-    worker processes (see `read_workers`); whatever they do not read is read here.
+    Results and reports are in the order of `paths`. A big import reads its .bib files
+    in worker processes (see `read_workers`) and the others here meanwhile; whatever the
+    workers do not read is read here too.
     """
     outcomes: dict[int, ReadResult | PapersiftError] = {}
 
@@ -192,15 +193,26 @@ def read_files(
         if progress:
             progress("read", len(outcomes), len(paths))
 
-    order = read_workers.plan(paths)
-    if order:
-        read_workers.read_in_workers(paths, order, finish)
-    for n, path in enumerate(paths):
-        if n not in outcomes:
+    def read_here(indexes: Sequence[int], with_features: bool) -> None:
+        for n in indexes:
             try:
-                finish(n, read_path(Path(path)))
+                result = read_path(Path(paths[n]))
             except PapersiftError as exc:
                 finish(n, exc)
+                continue
+            if with_features:
+                # While the workers parse, this CPU time is spare; dedupe needs these.
+                from papersift import dedupe
+
+                result.features = dedupe.features(result.records)
+            finish(n, result)
+            read_workers.release_memory()
+
+    order = read_workers.plan(paths)
+    if order:
+        local = [n for n in range(len(paths)) if n not in set(order)]
+        read_workers.read_in_workers(paths, order, finish, lambda: read_here(local, True))
+    read_here([n for n in range(len(paths)) if n not in outcomes], False)
 
     results: list[ReadResult] = []
     reports: list[FileReport] = []

@@ -1,9 +1,10 @@
 """Reading big imports on every CPU: worker processes that run `readers.read_path`.
 
-Parsing is pure Python (a .bib of 20k entries takes seconds), so a big import reads its
-files in worker processes, one a CPU, biggest file first. A worker is
-`python -m papersift.read_workers`: it takes file paths on stdin and answers each with
-the pickled `ReadResult` (or the `PapersiftError`) on stdout, both length-prefixed.
+Parsing is pure Python (a .bib of 20k entries takes a second or two), so a big import
+shares its files between the importing process and worker processes, one reader a
+CPU (see `plan`). A worker is
+`python -m papersift.read_workers`: it takes pickled file paths on stdin and answers
+each with the pickled `ReadResult` (or the `PapersiftError`) on stdout.
 
 Plain subprocesses rather than `multiprocessing`: they need no `if __name__ ==
 "__main__"` guard in whatever script imports papersift, no /dev/shm semaphores, and
@@ -15,20 +16,21 @@ import's outcome never depends on the workers.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import pickle
 import queue
 import stat
-import struct
 import subprocess
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from papersift.forking import cpus
 from papersift.models import PapersiftError
 from papersift.readers import ReadResult, detect_format, read_path
 
@@ -36,74 +38,80 @@ from papersift.readers import ReadResult, detect_format, read_path
 #: one takes ~0.15 s, and every record is pickled back.
 PARALLEL_MIN_BYTES = 8 * 2**20
 
-_LENGTH = struct.Struct(">Q")
-
 Outcome = ReadResult | PapersiftError
 
 
-def cpus() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def plan(paths: Sequence[Path], min_bytes: int | None = None) -> list[int]:
-    """Indexes of the paths worth reading in workers, biggest first; [] for none.
+    """Indexes of the paths to read in workers, costliest first; [] to read all here.
 
-    Only regular files: a pipe (`<(curl …)`) can be read by this process alone.
-    Costliest first (size times the format's cost), so the last file to finish is a
-    quick one (LPT scheduling).
+    This process is one of the readers: with `cpus()` CPUs, `cpus() - 1` workers and
+    this process share the files by estimated cost (size times the format's cost per
+    byte), each file going to the reader with the least work so far, costliest file
+    first (LPT scheduling). Reading here spares sending records over a pipe, and a
+    worker's memory: every worker holds a file's records at its peak, beside the
+    records this process already has. Only regular files go to workers: a pipe
+    (`<(curl …)`) can be read by this process alone.
     """
-    sizes: dict[int, int] = {}
+    if min_bytes is None:
+        min_bytes = PARALLEL_MIN_BYTES
+    workers = cpus() - 1
     costs: dict[int, float] = {}
+    total_bytes = 0
     for n, path in enumerate(paths):
         try:
             st = os.stat(path)
         except OSError:
             continue  # read_path reports it, from this process
         if stat.S_ISREG(st.st_mode):
-            sizes[n] = st.st_size
+            total_bytes += st.st_size
             costs[n] = st.st_size * _cost_per_byte(path)
-    if min_bytes is None:
-        min_bytes = PARALLEL_MIN_BYTES
-    if len(sizes) < 2 or sum(sizes.values()) < min_bytes or cpus() < 2 or not sys.executable:
+    if workers < 1 or len(costs) < 2 or total_bytes < min_bytes or not sys.executable:
         return []
-    return sorted(costs, key=lambda n: -costs[n])
+    loads = [0.0] * (workers + 1)  # loads[0] is this process
+    for_workers: list[int] = []
+    for n in sorted(costs, key=lambda n: -costs[n]):
+        reader = min(range(len(loads)), key=lambda r: (loads[r], r))
+        loads[reader] += costs[n]
+        if reader:
+            for_workers.append(n)
+    return for_workers
 
 
 def _cost_per_byte(path: Path) -> float:
-    """Relative parse time per byte, from the file's format: BibTeX is ~15x a listing."""
+    """Relative parse time per byte by format: BibTeX is ~5x a listing (dedupe's
+    features included)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(65536).decode("utf-8", "replace")
     except OSError:
         return 1.0
-    return 15.0 if detect_format(head, os.fspath(path)) == "bibtex" else 1.0
+    return 5.0 if detect_format(head, os.fspath(path)) == "bibtex" else 1.0
 
 
 def read_in_workers(
     paths: Sequence[Path],
     order: Sequence[int],
     finish: Callable[[int, Outcome], None],
-    workers: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> set[int]:
     """Read `paths[n]` for each n in `order` in worker processes.
 
-    `finish(n, outcome)` is called on this thread as each file is done. Returns the
-    indexes done; the caller reads any other (a worker failed to start or died).
+    `meanwhile()` runs on this thread while they work. `finish(n, outcome)` is called on
+    this thread as each file is done. Returns the indexes done; the caller reads any
+    other (a worker failed to start or died).
     """
     todo = deque(order)
     lock = threading.Lock()
     results: queue.Queue[tuple[int, Outcome] | None] = queue.Queue()
-    count = min(workers or cpus(), len(order))
+    count = min(cpus() - 1, len(order))
     threads = [
         threading.Thread(target=_drive, args=(paths, todo, lock, results), daemon=True)
         for _ in range(count)
     ]
     for thread in threads:
         thread.start()
+    if meanwhile is not None:
+        meanwhile()
     done: set[int] = set()
     running = count
     while running:
@@ -140,10 +148,10 @@ def _drive(
                 n = todo.popleft()
             try:
                 _send(proc.stdin, os.fspath(paths[n]))
-                outcome = _receive(proc.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError):
-                break  # the worker died: the caller reads file n itself
-            if not isinstance(outcome, ReadResult | PapersiftError):
+                outcome = _receive_outcome(proc.stdout)
+            except Exception:  # EOF, a cut-off pickle, a broken pipe: the worker died
+                break  # the caller reads file n itself
+            if outcome is None:
                 break  # the worker crashed on this file (a bug): read it here to see
             results.put((n, outcome))
     finally:
@@ -176,22 +184,16 @@ def _start() -> subprocess.Popen[bytes]:
 
 
 def _send(stream: BinaryIO, obj: object) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
-    stream.write(data)
+    # Pickled straight into the pipe (protocol 5 writes 64 KiB frames): no copy of a
+    # 50 MB answer in memory on either side.
+    pickle.dump(obj, stream, protocol=pickle.HIGHEST_PROTOCOL)
     stream.flush()
 
 
 def _receive(stream: BinaryIO) -> object:
-    head = stream.read(_LENGTH.size)
-    if len(head) < _LENGTH.size:
-        raise EOFError
-    (size,) = _LENGTH.unpack(head)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
+    """The next object sent; EOFError at the end of the stream (or a cut-off one)."""
     # Only ever from our own child process: the bytes are as trusted as this code.
-    return pickle.loads(data)
+    return pickle.load(stream)
 
 
 def _read(path: Path) -> ReadResult:
@@ -203,20 +205,83 @@ def _read(path: Path) -> ReadResult:
     return result
 
 
+#: Records sent in one message: the worker frees them as it goes, so a big file's
+#: records are not held twice (here and in the importer) for the whole transfer.
+_CHUNK = 2000
+
+
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """The worker's loop: read each path sent, answer with its outcome, until EOF."""
+    """The worker's loop: read each path sent, answer with its outcome, until EOF.
+
+    An answer is ("records", records, features) messages, then ("done", the
+    `ReadResult` without its records) -- or one ("error", `PapersiftError`), or
+    ("crash", text) for a reader bug.
+    """
     while True:
         try:
             path = _receive(stdin)
         except EOFError:
             return
         try:
-            outcome: object = _read(Path(str(path)))
+            result = _read(Path(str(path)))
         except PapersiftError as exc:
-            outcome = exc
+            _send(stdout, ("error", exc))
+            continue
         except Exception as exc:  # a reader bug: say so; the caller reads the file itself
-            outcome = repr(exc)
-        _send(stdout, outcome)
+            _send(stdout, ("crash", repr(exc)))
+            continue
+        records, features = result.records, result.features or []
+        result.records, result.features = [], None
+        # Reversed, so each chunk (first records first) is cut off the end of the lists
+        # in O(1) and freed once sent.
+        records.reverse()
+        features.reverse()
+        sent = 0
+        while records:
+            chunk, records[-_CHUNK:] = records[-_CHUNK:], []
+            feats, features[-_CHUNK:] = features[-_CHUNK:], []
+            chunk.reverse()
+            feats.reverse()
+            _send(stdout, ("records", chunk, feats))
+            del chunk, feats
+            sent += 1
+            if sent % 4 == 0:
+                release_memory()
+        _send(stdout, ("done", result))
+        del result
+        release_memory()
+
+
+def _receive_outcome(stream: BinaryIO) -> Outcome | None:
+    """One file's answer from `serve`, reassembled; None if the worker hit a bug."""
+    records: list[Any] = []
+    features: list[Any] = []
+    while True:
+        message = _receive(stream)
+        kind = message[0] if isinstance(message, tuple) and message else None
+        if kind == "records":
+            records.extend(message[1])
+            features.extend(message[2])
+        elif kind == "done" and isinstance(message[1], ReadResult):
+            result = message[1]
+            result.records = records
+            result.features = features if len(features) == len(records) else None
+            return result
+        elif kind == "error" and isinstance(message[1], PapersiftError):
+            return message[1]
+        else:
+            return None
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the system after reading a file.
+
+    glibc keeps freed heap for later, so a reader would go on holding the peak of its
+    last file (its text, the raw entries): ~100 MB a big .bib, while the other readers
+    need it. Nothing happens where libc is not glibc.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 if __name__ == "__main__":
