@@ -48,7 +48,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from papersift.forking import can_fork, cpus, fork_map
-from papersift.gcpause import paused_gc
+from papersift.gcpause import paused_gc, release_memory
 from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, strip_latex
 
 __all__ = [
@@ -725,6 +725,7 @@ def _match(
     pairs: set[tuple[int, int]] = set()
     for found in fork_map(lambda kinds: _candidate_pairs(feats, first_new, kinds), groups):
         pairs |= found
+    release_memory()  # the blocks: before a child is forked with a copy of the heap
     if progress is not None:
         progress(n, total)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from papersift import read_workers
-from papersift.gcpause import paused_gc
+from papersift.gcpause import paused_gc, release_memory
 from papersift.models import (
     STATUSES,
     Paper,
@@ -206,7 +206,7 @@ def read_files(
 
                 result.features = dedupe.features(result.records)
             finish(n, result)
-            read_workers.release_memory()
+            release_memory()
 
     order = read_workers.plan(paths)
     if order:

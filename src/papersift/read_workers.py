@@ -16,7 +16,6 @@ import's outcome never depends on the workers.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import os
 import pickle
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from papersift.forking import cpus
+from papersift.gcpause import release_memory
 from papersift.models import PapersiftError
 from papersift.readers import ReadResult, detect_format, read_path
 
@@ -271,17 +271,6 @@ def _receive_outcome(stream: BinaryIO) -> Outcome | None:
             return message[1]
         else:
             return None
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the system after reading a file.
-
-    glibc keeps freed heap for later, so a reader would go on holding the peak of its
-    last file (its text, the raw entries): ~100 MB a big .bib, while the other readers
-    need it. Nothing happens where libc is not glibc.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 if __name__ == "__main__":
