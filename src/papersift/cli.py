@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -76,16 +77,28 @@ def _progress_printer(enabled: bool):
         return None, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # Refreshed from `update`, not by Rich's own thread: a process with one thread can
+    # fork, and dedupe shares its work with a forked child when it can.
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        transient=True,
+        auto_refresh=False,
     )
     tasks: dict[str, int] = {}
     labels = {"read": "reading files", "dedupe": "deduplicating", "write": "writing library"}
+    last = 0.0
 
     def update(stage: str, done: int, total: int) -> None:
+        nonlocal last
         if stage not in tasks:
             tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
         bar.update(tasks[stage], completed=done, total=max(total, 1))
+        now = time.monotonic()
+        if now - last >= 0.1 or done >= total:
+            last = now
+            bar.refresh()
 
     return bar, update
 
