@@ -2,9 +2,10 @@
 
 Parsing is pure Python (a .bib of 20k entries takes a second or two), so a big import
 shares its files between the importing process and worker processes, one reader a
-CPU (see `plan`). A worker is
-`python -m papersift.read_workers`: it takes pickled file paths on stdin and answers
-each with the pickled `ReadResult` (or the `PapersiftError`) on stdout.
+CPU (see `plan`). A worker is `python -m papersift.read_workers`: it takes pickled
+file paths on stdin and answers each on stdout (see `serve`): the records in chunks,
+with dedupe's features of them, then the rest of the `ReadResult`, or the
+`PapersiftError`.
 
 Plain subprocesses rather than `multiprocessing`: they need no `if __name__ ==
 "__main__"` guard in whatever script imports papersift, no /dev/shm semaphores, and
