@@ -159,6 +159,18 @@ class Query:
         """True when some term searches text (so the index must have been built with it)."""
         return any(t.is_text for t in self.terms)
 
+    @property
+    def needs_abstracts(self) -> bool:
+        """True when a field term asks about abstracts (`has:abstract`, negated or in an
+        "or"): papers whose texts are not read yet must not answer it."""
+        terms = list(self.terms)
+        while terms:
+            term = terms.pop()
+            if term.kind == "has" and term.value == "abstract":
+                return True
+            terms.extend(term.alternatives)
+        return False
+
 
 # --------------------------------------------------------------------------- parsing
 

@@ -29,7 +29,7 @@ from papersift.store import Library
 from papersift.textsafe import clean
 from papersift.tui.commands import PapersiftCommands
 from papersift.tui.keymap import UiConfig, load_config, unknown_ids
-from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged
+from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.screens.main import MainScreen
 
 #: How often to look for changes made by another process.
@@ -143,6 +143,9 @@ class PapersiftApp(App[None]):
         self._index: Any = None
         #: A text=False index answering field-only queries until `_index` is built.
         self._field_index: Any = None
+        #: Whether `_field_index` was built after the texts were read (`has:abstract`
+        #: needs them; other field terms do not).
+        self._field_index_texts = False
         #: Ids changed while an index is being built, one set per build in progress.
         self._pending: list[set[str]] = []
         self._undo: list[Change] = []
@@ -262,16 +265,38 @@ class PapersiftApp(App[None]):
         return self._index is not None
 
     def start_index_build(self) -> None:
-        """Build the word index in a thread worker (the main screen asks once its
-        first rows are painted: the build holds the GIL most of the time, and started
-        at mount it slowed the first paint by a fifth at 100k papers)."""
-        if self._index is None and not self.library.is_empty():
+        """Read the texts a lazy open left unread, then build the word index, in a
+        thread worker (the main screen asks once its first rows are painted: both hold
+        the GIL most of the time, and started at mount they slowed the first paint)."""
+        if not self.library.texts_loaded or (self._index is None and not self.library.is_empty()):
             self.run_worker(self._build_index, thread=True, group="index", exit_on_error=False)
 
     def _build_index(self) -> None:
+        self._load_texts()
+        if self.library.is_empty():
+            return
         with self._build_lock:
             if self._index is None:
                 self._make_index(announce=True)
+
+    def _load_texts(self) -> None:
+        """Read the abstracts and BibTeX origins into the papers (a no-op if they are
+        there) and tell every screen; a damaged corpus is said once, here."""
+        if self.library.texts_loaded:
+            return
+        try:
+            self.library.ensure_texts()
+        except PapersiftError as exc:
+            # call_from_thread is safe here (no lock held); every later reader gets
+            # the same error from ensure_texts and carries on without the texts.
+            self.call_from_thread(self.say, str(exc), severity="error")
+            return
+        with self.index_lock:
+            if not self._field_index_texts:
+                self._field_index = None  # its has:abstract is wrong; the next is right
+        # post_message, not call_from_thread: the UI thread may be waiting on `index`.
+        for screen in list(self.screen_stack):
+            screen.post_message(TextsLoaded())
 
     def rebuild_index(self) -> None:
         """Build the index afresh (after an import or another process's change)."""
@@ -283,6 +308,11 @@ class PapersiftApp(App[None]):
         made while it builds are applied to it before it replaces the current one."""
         from papersift.query import SearchIndex
 
+        with contextlib.suppress(PapersiftError):
+            # Abstracts are searched: read them first (or wait for the worker reading
+            # them). If they cannot be read (reported by `_load_texts`), titles,
+            # authors, tags and notes are still worth searching.
+            self.library.ensure_texts()
         pending: set[str] = set()
         with self.index_lock:
             self._pending.append(pending)
@@ -332,6 +362,10 @@ class PapersiftApp(App[None]):
             if query.needs_text:
                 return None
             index = self._make_field_index()
+        if query.needs_abstracts and index is not self._index and not self._field_index_texts:
+            # `has:abstract` in a field index built before the texts were read would be
+            # wrong for every paper: wait for the word index (built right after them).
+            return None
         return index.search_ids(query, ranked=ranked)
 
     def _make_field_index(self) -> Any:
@@ -345,6 +379,7 @@ class PapersiftApp(App[None]):
                     return index
                 pending: set[str] = set()
                 self._pending.append(pending)
+            with_texts = self.library.texts_loaded
             try:
                 index = SearchIndex(self.library.entries(), text=False)
             finally:
@@ -355,6 +390,7 @@ class PapersiftApp(App[None]):
                 if self._index is not None:
                     return self._index
                 self._field_index = index
+                self._field_index_texts = with_texts
             return index
 
     def _apply_updates(self, index: Any, ids: Iterable[str]) -> None:
@@ -523,7 +559,9 @@ class PapersiftApp(App[None]):
 
 def run(library_path: Path) -> None:
     """Open the library at `library_path` (created if missing) and run the TUI."""
-    library = Library(Path(library_path))
+    # Abstracts and BibTeX origins are most of corpus.json and not needed to show the
+    # list: they are read after the first paint (`start_index_build`).
+    library = Library(Path(library_path), lazy_texts=True)
     # The loaded corpus is hundreds of thousands of long-lived objects: keep the
     # collector from walking them again on every full pass (pauses of 0.1-0.4 s).
     gc.freeze()

@@ -32,3 +32,9 @@ class IndexProgress(Message):
 @dataclass
 class IndexReady(Message):
     """The word index is built: queries with words can run now."""
+
+
+@dataclass
+class TextsLoaded(Message):
+    """The abstracts and BibTeX origins, read after the first paint, are in the papers
+    (the same `Paper` objects: screens showing one must redraw it)."""

@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static
 from papersift import actions
 from papersift.models import Entry, Paper, PossibleDuplicate, Triage
 from papersift.paths import styles_dir
-from papersift.tui.messages import LibraryChanged
+from papersift.tui.messages import LibraryChanged, TextsLoaded
 from papersift.tui.safe_text import clean, plain
 from papersift.tui.screens.confirm import key_of
 from papersift.tui.screens.triage import STATUS_LABELS, describe_sources
@@ -341,6 +341,9 @@ class DuplicatesScreen(Screen[None]):
 
     def on_library_changed(self, message: LibraryChanged) -> None:
         self.show()
+
+    def on_texts_loaded(self, message: TextsLoaded) -> None:
+        self.show()  # the abstracts to compare are there now
 
     # ------------------------------------------------------------------ actions
 

@@ -122,8 +122,10 @@ class ExportScreen(ModalScreen[None]):
     # ------------------------------------------------------------------ data
 
     def entries(self) -> list[Entry]:
-        """The papers to export, as they are now (merged-away ids follow their alias)."""
+        """The papers to export, as they are now (merged-away ids follow their alias),
+        abstracts and raw BibTeX read first (PapersiftError if they cannot be)."""
         library = self.papersift.library
+        library.ensure_texts()
         out = []
         for pid in self.paper_ids:
             pid = library.canonical_id(pid)
@@ -183,8 +185,8 @@ class ExportScreen(ModalScreen[None]):
         from papersift.clipboard import copy_text
 
         app = self.app
-        entries = self.entries()
         try:
+            entries = self.entries()
             text = copy_as(entries, fmt)
             how = copy_text(text, osc52=lambda t: app.call_from_thread(app.copy_to_clipboard, t))
         except PapersiftError as exc:
@@ -254,7 +256,11 @@ class ExportScreen(ModalScreen[None]):
         from papersift.fsutil import atomic_write_text
 
         app = self.app
-        entries = self.entries()
+        try:
+            entries = self.entries()
+        except PapersiftError as exc:
+            app.call_from_thread(self._failed, str(exc))
+            return
         try:
             text = export_bibtex(entries, options)
             atomic_write_text(path, text, overwrite=overwrite)

@@ -36,7 +36,7 @@ from textual.worker import Worker, get_current_worker
 
 from papersift import actions
 from papersift.models import STATUSES, Entry, Paper, PapersiftError
-from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged
+from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
 from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS, PaperList, sort_ids
@@ -632,7 +632,11 @@ class MainScreen(Screen[None]):
         if pid is None:
             self.detail.show(None, placeholder=self.paper_list.empty_message)
         else:
-            self.detail.show(self._entry_of(pid))
+            loading = not self.papersift.library.texts_loaded
+            self.detail.show(self._entry_of(pid), texts_loading=loading)
+
+    def on_texts_loaded(self, message: TextsLoaded) -> None:
+        self._show_detail()
 
     def on_library_changed(self, message: LibraryChanged) -> None:
         plist = self.paper_list
@@ -796,8 +800,9 @@ class MainScreen(Screen[None]):
 
         app = self.papersift
         library = app.library
-        entries = [library.entry(pid) for pid in ids if pid in library.papers]
         try:
+            library.ensure_texts()  # abstracts and raw BibTeX are exported
+            entries = [library.entry(pid) for pid in ids if pid in library.papers]
             text = export_bibtex(entries, ExportOptions()) if fmt is None else copy_as(entries, fmt)
             how = copy_text(text, osc52=lambda t: app.call_from_thread(app.copy_to_clipboard, t))
         except PapersiftError as exc:

@@ -28,7 +28,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from papersift import actions
 from papersift.models import DEFAULT_STATUS, Entry
 from papersift.paths import styles_dir
-from papersift.tui.messages import LibraryChanged
+from papersift.tui.messages import LibraryChanged, TextsLoaded
 from papersift.tui.safe_text import clean, plain
 from papersift.tui.screens.confirm import key_of
 from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
@@ -251,7 +251,13 @@ class TriageScreen(Screen[None]):
             meta_parts.append(f"arXiv:{paper.arxiv}")
         meta.update(plain(" · ".join(meta_parts)))
         meta.display = bool(meta_parts)
-        abstract.update(plain(paper.abstract or "(no abstract)", multiline=True))
+        if paper.abstract:
+            shown = paper.abstract
+        elif self.papersift.library.texts_loaded:
+            shown = "(no abstract)"
+        else:
+            shown = "loading abstract…"  # read after the first paint (TextsLoaded)
+        abstract.update(plain(shown, multiline=True))
         abstract.set_class(not paper.abstract, "-missing")
         note.display = bool(triage.note)
         note.update(plain(triage.note, multiline=True))
@@ -294,6 +300,9 @@ class TriageScreen(Screen[None]):
         if ids is not None and any(self.papersift.library.canonical_id(i) != i for i in ids):
             ids = None  # a merge moved ids: look at everything again
         self._recount(ids)
+        self.show()
+
+    def on_texts_loaded(self, message: TextsLoaded) -> None:
         self.show()
 
     # ------------------------------------------------------------------ actions

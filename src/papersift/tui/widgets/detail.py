@@ -60,6 +60,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self.text = Text()
         self._entry: Entry | None = None
         self._placeholder = ""
+        self._texts_loading = False
+        self._abstract = ""
         self._theme: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -73,9 +75,18 @@ class PaperDetail(VerticalScroll, can_focus=True):
         if self.is_mounted and self._theme is not None and self._theme != self.app.theme:
             self._update(self._build(self._entry, self._placeholder))  # a new theme
 
-    def show(self, entry: Entry | None, *, placeholder: str = "No paper selected.") -> None:
-        """Show a paper (None: the placeholder); a no-op when it is already shown."""
-        if self._shows(entry, placeholder):
+    def show(
+        self,
+        entry: Entry | None,
+        *,
+        placeholder: str = "No paper selected.",
+        texts_loading: bool = False,
+    ) -> None:
+        """Show a paper (None: the placeholder); a no-op when it is already shown.
+
+        `texts_loading`: the library's abstracts are still being read, so an empty one
+        says so instead of leaving the section out."""
+        if self._shows(entry, placeholder, texts_loading):
             # Every filter result re-shows the paper under the cursor, usually the same
             # one: rebuilding the text would re-wrap and re-lay out the pane for nothing.
             return
@@ -83,18 +94,26 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self.paper_id = entry.id if entry is not None else None
         self._entry = entry
         self._placeholder = placeholder
+        self._texts_loading = texts_loading
+        self._abstract = entry.paper.abstract if entry is not None else ""
         self._update(self._build(entry, placeholder))
         if new_paper:
             self.scroll_home(animate=False)
 
-    def _shows(self, entry: Entry | None, placeholder: str) -> bool:
+    def _shows(self, entry: Entry | None, placeholder: str, texts_loading: bool) -> bool:
         current = self._entry
         if self._theme is None:
             return False  # nothing shown yet
         if entry is None or current is None:
             return entry is None and current is None and placeholder == self._placeholder
-        # Papers are replaced, never changed in place; triage rows are compared by value.
-        return entry.paper is current.paper and entry.triage == current.triage
+        # Papers are replaced, never changed in place, except that their texts are
+        # filled in once read (`Library.ensure_texts`); triage rows compare by value.
+        return (
+            entry.paper is current.paper
+            and entry.triage == current.triage
+            and texts_loading == self._texts_loading
+            and entry.paper.abstract is self._abstract
+        )
 
     def _update(self, text: Text) -> None:
         self.text = text
@@ -151,7 +170,10 @@ class PaperDetail(VerticalScroll, can_focus=True):
             state.append("tags: " + ", ".join(line_of(t) for t in triage.tags))
         text.append("  ·  " + "  ·  ".join(state), self._style("state"))
 
-        section("Abstract", clean(paper.abstract).strip(), "abstract")
+        if self._texts_loading and not paper.abstract:
+            section("Abstract", "loading abstract…", "placeholder")
+        else:
+            section("Abstract", clean(paper.abstract).strip(), "abstract")
         section("Your note", clean(triage.note).strip(), "note")
         if triage.shared:
             lines = []
