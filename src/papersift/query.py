@@ -527,6 +527,12 @@ def _growable(postings: dict[str, _Posting], tok: str, posting: _Posting) -> arr
     return grown
 
 
+#: Elements (and papers) per step of `_bulk_postings`'s array arithmetic: temporaries
+#: of a few MB instead of the whole 13M-element arrays of 100k papers, at the same speed.
+_KEY_CHUNK = 1 << 20
+_KEY_CHUNK_SLOTS = 8192
+
+
 def _bulk_postings(
     texts: Sequence[str],
     tokenize: Callable[[str], list[str]],
@@ -553,16 +559,27 @@ def _bulk_postings(
         return {}
     # One key per (token, slot), sorted in place: several times faster than a stable
     # argsort of the token numbers, and slots come out ascending within a token.
-    # In place where it can be: at 100k papers these are 13M-element arrays.
+    # At 100k papers these are 13M-element arrays (100 MB each as int64): the keys are
+    # made in the codes' own buffer, and every temporary is one chunk's, not whole.
     n = max(len(sizes), 1)
-    keys = np.frombuffer(codes, dtype=np.int64) * n
-    del codes
-    keys += np.repeat(np.arange(len(sizes), dtype=np.int64), np.frombuffer(sizes, np.int64))
+    keys = np.frombuffer(codes, dtype=np.int64)  # a view: codes' memory, writable
+    keys *= n
+    sizes_arr = np.frombuffer(sizes, dtype=np.int64)
+    ends = np.cumsum(sizes_arr)
+    for first in range(0, len(sizes_arr), _KEY_CHUNK_SLOTS):
+        last = min(first + _KEY_CHUNK_SLOTS, len(sizes_arr))
+        start = int(ends[first - 1]) if first else 0
+        keys[start : int(ends[last - 1])] += np.repeat(
+            np.arange(first, last, dtype=np.int64), sizes_arr[first:last]
+        )
     keys.sort()
-    slots = (keys % n).astype(_POSTING_DTYPE)
-    np.floor_divide(keys, n, out=keys)
+    slots = np.empty(len(keys), dtype=_POSTING_DTYPE)
+    for start in range(0, len(keys), _KEY_CHUNK):
+        part = keys[start : start + _KEY_CHUNK]
+        slots[start : start + len(part)] = part % n
+        np.floor_divide(part, n, out=part)
     starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    del keys
+    del keys, codes
     return dict(zip(code_of, np.split(slots, starts), strict=True))
 
 
