@@ -98,7 +98,9 @@ def test_corpus_file_is_plain_tinydb_json(sample_library: Library, library_path:
     data = orjson.loads((library_path / "corpus.json").read_bytes())
     assert set(data) >= {"meta", "papers"}
     some = next(iter(data["papers"].values()))
-    assert {"id", "title", "abstract", "sources"} <= set(some)
+    assert {"id", "title", "sources"} <= set(some)
+    # Abstracts are in the "texts" table after the papers (corpus version 3).
+    assert "abstract" in data["texts"][some["id"]]
 
 
 def test_library_files_open_with_plain_tinydb(sample_library: Library, library_path: Path):
