@@ -279,7 +279,8 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
     # No blinking cursor: its timer would add paints that are not the list's.
     Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
 
-    library = Library(Path(args["library"]))
+    # As papersift.tui.app.run opens it: texts (abstracts, BibTeX) read after the paint.
+    library = Library(Path(args["library"]), lazy_texts=True)
     t_loaded = time.monotonic()
     # As papersift.tui.app.run does after loading the library.
     gc.freeze()
