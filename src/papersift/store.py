@@ -851,10 +851,12 @@ class Library:
             backups.mkdir(exist_ok=True)
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
             target = backups / f"triage-{stamp}.json"
-            atomic_write_bytes(target, source.read_bytes())
-            old = sorted(backups.glob("triage-*.json"))[:-BACKUP_GENERATIONS]
-            for path in old:
+            # Oldest out first, new one in after: a process killed in between leaves one
+            # generation fewer, never one more than BACKUP_GENERATIONS.
+            existing = sorted(backups.glob("triage-*.json"))
+            for path in existing[: max(0, len(existing) - (BACKUP_GENERATIONS - 1))]:
                 path.unlink(missing_ok=True)
+            atomic_write_bytes(target, source.read_bytes())
         except (OSError, PapersiftError):
             # A backup that cannot be written must not block the user's change.
             pass
