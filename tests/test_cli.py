@@ -228,3 +228,26 @@ def test_streamed_json_array_is_byte_identical_to_the_whole(items: list[dict]) -
         outputs.append(buffer.getvalue())
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[1]) == items
+
+
+def test_triage_commands_leave_texts_and_corpus_alone(imported: Path):
+    # star/status/tag/note open the library without its texts: they must still find
+    # papers by a query over abstracts, and never rewrite or thin out the corpus.
+    corpus = (imported / "corpus.json").read_bytes()
+    before = {p["id"]: p["abstract"] for p in papers(imported)}
+    word = "transliteration"  # in abstracts of the sample corpus, not only titles
+    matched = papers(imported, "--query", word)
+    assert matched and any(word not in p["title"].lower() for p in matched)
+    run("star", "--query", word, library=imported)
+    run("tag", "--query", word, "--add", "translit", library=imported)
+    first = matched[0]["id"]
+    run("status", first, "reading", library=imported)
+    run("note", first, "--set", "look at the abstract", library=imported)
+    assert (imported / "corpus.json").read_bytes() == corpus
+    after = papers(imported)
+    assert {p["id"]: p["abstract"] for p in after} == before
+    starred = {p["id"] for p in after if p["starred"]}
+    assert starred == {p["id"] for p in matched}
+    assert all("translit" in p["tags"] for p in after if p["id"] in starred)
+    listed = run("list", "--starred", library=imported).stdout
+    assert first in listed
