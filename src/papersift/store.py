@@ -37,6 +37,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from papersift.fsutil import atomic_write_bytes, atomic_write_chunks, describe_os_error
+from papersift.gcpause import paused_gc
 from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
 
 FORMAT_NAME = "papersift-library"
@@ -399,19 +400,6 @@ def _member_lines(members: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[byt
     yield b"".join(batch)
 
 
-@contextlib.contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The cyclic collector off for the block, restored after: nothing a load creates is
-    cyclic, but a million new objects would set off repeated full collections."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _freeze_if_big(papers: Mapping[str, Paper]) -> None:
     """Move a big loaded corpus out of the collector's sight; call with the GC paused.
 
@@ -548,7 +536,7 @@ class Library:
         # Nothing loaded here is cyclic, but a million new objects would set off
         # repeated full collections: most of the load time at 100k papers.
         try:
-            with _paused_gc():
+            with paused_gc():
                 data, texts = storage.read_corpus()
                 data = data or {}
                 self._check_meta(data.get("meta", {}).get("library"), "corpus.json")
@@ -618,7 +606,7 @@ class Library:
                 return
             texts, papers = pending
             try:
-                with _paused_gc():
+                with paused_gc():
                     _read_texts(texts, papers)
                     _freeze_if_big(papers)  # the BibTeX origins are long-lived too
             except PapersiftError as exc:
