@@ -182,9 +182,9 @@ def read_files(
 ) -> tuple[list[ReadResult], list[FileReport]]:
     """Read every file; a file that fails gets a report with its error and no records.
 
-    Results and reports are in the order of `paths`. A big import reads its .bib files
-    in worker processes (see `read_workers`) and the others here meanwhile; whatever the
-    workers do not read is read here too.
+    Results and reports are in the order of `paths`. A big import shares its files
+    between this process and worker processes (see `read_workers.plan`); whatever the
+    workers do not read (one failed to start or died) is read here too.
     """
     outcomes: dict[int, ReadResult | PapersiftError] = {}
 
@@ -201,7 +201,8 @@ def read_files(
                 finish(n, exc)
                 continue
             if with_features:
-                # While the workers parse, this CPU time is spare; dedupe needs these.
+                # As the workers do for theirs: else dedupe computes them after the last
+                # file, on one CPU.
                 from papersift import dedupe
 
                 result.features = dedupe.features(result.records)
@@ -210,7 +211,8 @@ def read_files(
 
     order = read_workers.plan(paths)
     if order:
-        local = [n for n in range(len(paths)) if n not in set(order)]
+        theirs = set(order)
+        local = [n for n in range(len(paths)) if n not in theirs]
         read_workers.read_in_workers(paths, order, finish, lambda: read_here(local, True))
     read_here([n for n in range(len(paths)) if n not in outcomes], False)
 
