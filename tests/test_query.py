@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
+from papersift import query as query_module
 from papersift.models import STATUSES, Entry, Paper, PapersiftError, Source, Triage
 from papersift.normalize import paper_id
 from papersift.normalize import search_fold as fold
@@ -1156,3 +1158,100 @@ def test_accent_folding_leaves_ids_and_dedupe_keys_alone() -> None:
     assert plain_fold("Gödel") == "gödel"
     assert normalize_title("Gödel machines") != normalize_title("Godel machines")
     assert paper_id("Gödel machines") != paper_id("Godel machines")
+
+
+# --- the word index cache -------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(entries_strategy(), st.lists(query_text(), min_size=1, max_size=4))
+def test_index_from_cache_answers_exactly_like_a_fresh_one(
+    tmp_path_factory: pytest.TempPathFactory, entries: list[Entry], queries: list[str]
+) -> None:
+    cache = tmp_path_factory.mktemp("cache") / "search-index.npz"
+    fresh = SearchIndex(entries, cache=cache)  # builds and writes
+    real, builds = query_module._bulk_postings, []
+    query_module._bulk_postings = lambda *a, **k: builds.append(1) or real(*a, **k)
+    try:
+        cached = SearchIndex(entries, cache=cache)  # reads
+    finally:
+        query_module._bulk_postings = real
+    # (Entries with repeated ids are indexed one by one, without the cache.)
+    if entries and len({e.id for e in entries}) == len(entries):
+        assert not builds
+    ref = Reference(entries)
+    for text in queries:
+        query = parse(text)
+        for ranked in (False, True):
+            assert cached.search(query, ranked=ranked) == fresh.search(query, ranked=ranked)
+        _assert_same(cached.search(query), ref.search(query))
+
+
+def test_cache_is_used_only_for_the_texts_it_was_made_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: list[Entry]
+) -> None:
+    cache = tmp_path / "search-index.npz"
+    builds: list[int] = []
+    real = query_module._bulk_postings
+
+    def counting(*args, **kwargs):
+        builds.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(query_module, "_bulk_postings", counting)
+    SearchIndex(corpus, cache=cache)
+    assert cache.exists() and len(builds) == 3  # title, abstract, author
+    SearchIndex(corpus, cache=cache)
+    assert len(builds) == 3  # read, not built
+    # One abstract edited: another digest, so the cache is rebuilt (and rewritten).
+    changed = list(corpus)
+    first = changed[0]
+    edited = replace(first.paper, abstract=first.paper.abstract + " zyxwvut")
+    changed[0] = replace(first, paper=edited)
+    index = SearchIndex(changed, cache=cache)
+    assert len(builds) == 6
+    assert [pid for pid, _ in index.search(parse("zyxwvut"))] == [first.id]
+    # Another order of the same papers is other slots: rebuilt too.
+    SearchIndex(changed[::-1], cache=cache, write_cache=False)
+    assert len(builds) == 9
+    SearchIndex(changed, cache=cache)
+    assert len(builds) == 9  # the cache still holds `changed`'s
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut off
+        lambda data: b"not a numpy file",
+        lambda data: data.replace(b"title_lengths", b"title_lengthz"),
+        lambda data: b"",
+    ],
+)
+def test_a_damaged_cache_is_rebuilt_never_trusted(
+    tmp_path: Path, corpus: list[Entry], damage: Callable[[bytes], bytes]
+) -> None:
+    cache = tmp_path / "search-index.npz"
+    fresh = SearchIndex(corpus, cache=cache)
+    cache.write_bytes(damage(cache.read_bytes()))
+    index = SearchIndex(corpus, cache=cache)
+    for text in ("alignment", "multilingal", '"language models"', "author:vaswani"):
+        assert index.search(parse(text)) == fresh.search(parse(text))
+    assert SearchIndex(corpus, cache=cache).search(parse("alignment")) == fresh.search(
+        parse("alignment")
+    )
+
+
+def test_cache_with_slots_out_of_range_is_refused(tmp_path: Path, corpus: list[Entry]) -> None:
+    cache = tmp_path / "search-index.npz"
+    SearchIndex(corpus, cache=cache)
+    digest = query_module._texts_digest([e.paper for e in corpus])
+    assert query_module._load_postings(cache, digest, len(corpus)) is not None
+    assert query_module._load_postings(cache, digest, 5) is None  # slots past the corpus
+    assert query_module._load_postings(cache, "other", len(corpus)) is None
+
+
+def test_an_unwritable_cache_place_only_means_no_cache(tmp_path: Path, corpus: list[Entry]) -> None:
+    cache = tmp_path / "missing-dir" / "search-index.npz"
+    index = SearchIndex(corpus, cache=cache)
+    assert not cache.exists()
+    assert index.search(parse("alignment"))

@@ -22,7 +22,7 @@ def select(
     if query:
         from papersift.query import filter_entries
 
-        entries = filter_entries(entries, query)
+        entries = filter_entries(entries, query, cache=library.index_cache)
     if starred:
         entries = [e for e in entries if e.triage.starred]
     wanted = [t.casefold() for t in tags]

@@ -907,6 +907,12 @@ class Library:
         self.aliases = dict(aliases)
         self._forget_entries()
 
+    @property
+    def index_cache(self) -> Path:
+        """Where the search index keeps its word index between runs (`query.SearchIndex`
+        cache): derived data, safe to delete, checked against the texts before use."""
+        return self.path / "search-index.npz"
+
     def corpus_stamp(self) -> tuple[int, int, int] | None:
         """The on-disk state of corpus.json that the in-memory corpus reflects."""
         storage: AtomicJSONStorage = self._corpus_db.storage  # type: ignore[assignment]

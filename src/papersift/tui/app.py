@@ -327,7 +327,12 @@ class PapersiftApp(App[None]):
                     self._post_to_main(IndexProgress(done, total))
 
         try:
-            index = SearchIndex(self.library.entries(), progress=progress)
+            index = SearchIndex(
+                self.library.entries(),
+                progress=progress,
+                cache=self.library.index_cache,
+                write_cache=not self.library.readonly,
+            )
         finally:
             with self.index_lock:
                 self._pending.remove(pending)
