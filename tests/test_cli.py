@@ -158,8 +158,14 @@ def test_dedupe_lists_and_records_decisions(imported: Path):
     run("dedupe", "--keep-apart", a, b, library=imported)
     run("dedupe", "--merge", a, b, library=imported)
     assert len(papers(imported)) == 317
-    merged = {r["id"]: r for r in papers(imported)}[a]
+    after = {r["id"]: r for r in papers(imported)}
+    merged = after[a]
     assert len(merged["sources"]) == len(rows[0]["sources"]) + len(rows[1]["sources"])
+    # dedupe opens the library without its texts; the merge must not lose any.
+    assert merged["abstract"] in (rows[0]["abstract"], rows[1]["abstract"])
+    assert merged["abstract"]
+    for row in rows[2:]:
+        assert after[row["id"]]["abstract"] == row["abstract"]
 
 
 def test_doctor_and_locate(imported: Path):

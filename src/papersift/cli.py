@@ -363,7 +363,8 @@ def _edit_in_editor(text: str) -> str:
 def cmd_dedupe(args: argparse.Namespace) -> int:
     from papersift import actions
 
-    library = _library(args, readonly=not (args.merge or args.keep_apart))
+    # Titles are all the listing shows; a merge reads the texts before it writes.
+    library = _library(args, readonly=not (args.merge or args.keep_apart), texts=False)
     if args.merge:
         return _report_change(actions.merge_papers(library, *args.merge))
     if args.keep_apart:
