@@ -107,7 +107,7 @@ def task_search(args: dict[str, Any]) -> dict[str, Any]:
     # The word index cache, as the TUI keeps it: written once, then read on later opens.
     cache = Path(args["library"]).parent / "bench-search-index.npz"
     cache.unlink(missing_ok=True)
-    SearchIndex(entries, cache=cache)
+    index.save_cache(cache)
     t = time.perf_counter()
     SearchIndex(entries, cache=cache)
     from_cache = time.perf_counter() - t

@@ -1169,7 +1169,9 @@ def test_index_from_cache_answers_exactly_like_a_fresh_one(
     tmp_path_factory: pytest.TempPathFactory, entries: list[Entry], queries: list[str]
 ) -> None:
     cache = tmp_path_factory.mktemp("cache") / "search-index.npz"
-    fresh = SearchIndex(entries, cache=cache)  # builds and writes
+    fresh = SearchIndex(entries, cache=cache)  # nothing to read yet: builds
+    assert not fresh.from_cache
+    fresh.save_cache(cache)
     real, builds = query_module._bulk_postings, []
     query_module._bulk_postings = lambda *a, **k: builds.append(1) or real(*a, **k)
     try:
@@ -1178,7 +1180,7 @@ def test_index_from_cache_answers_exactly_like_a_fresh_one(
         query_module._bulk_postings = real
     # (Entries with repeated ids are indexed one by one, without the cache.)
     if entries and len({e.id for e in entries}) == len(entries):
-        assert not builds
+        assert not builds and cached.from_cache
     ref = Reference(entries)
     for text in queries:
         query = parse(text)
@@ -1199,9 +1201,9 @@ def test_cache_is_used_only_for_the_texts_it_was_made_from(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(query_module, "_bulk_postings", counting)
-    SearchIndex(corpus, cache=cache)
+    SearchIndex(corpus, cache=cache).save_cache(cache)
     assert cache.exists() and len(builds) == 3  # title, abstract, author
-    SearchIndex(corpus, cache=cache)
+    assert SearchIndex(corpus, cache=cache).from_cache
     assert len(builds) == 3  # read, not built
     # One abstract edited: another digest, so the cache is rebuilt (and rewritten).
     changed = list(corpus)
@@ -1209,13 +1211,23 @@ def test_cache_is_used_only_for_the_texts_it_was_made_from(
     edited = replace(first.paper, abstract=first.paper.abstract + " zyxwvut")
     changed[0] = replace(first, paper=edited)
     index = SearchIndex(changed, cache=cache)
-    assert len(builds) == 6
+    assert len(builds) == 6 and not index.from_cache
     assert [pid for pid, _ in index.search(parse("zyxwvut"))] == [first.id]
+    index.save_cache(cache)
     # Another order of the same papers is other slots: rebuilt too.
-    SearchIndex(changed[::-1], cache=cache, write_cache=False)
+    SearchIndex(changed[::-1], cache=cache)
     assert len(builds) == 9
-    SearchIndex(changed, cache=cache)
-    assert len(builds) == 9  # the cache still holds `changed`'s
+    assert SearchIndex(changed, cache=cache).from_cache
+    assert len(builds) == 9  # the cache holds `changed`'s
+    # An index whose texts changed after the build is saved as it is now.
+    index.update(replace(first, paper=replace(first.paper, abstract="new words only")))
+    index.save_cache(cache)
+    again = [*changed]
+    again[0] = replace(first, paper=replace(first.paper, abstract="new words only"))
+    reread = SearchIndex(again, cache=cache)
+    assert reread.from_cache and len(builds) == 9
+    assert [pid for pid, _ in reread.search(parse("zyxwvut"))] == []
+    assert [pid for pid, _ in reread.search(parse('"new words only"'))] == [first.id]
 
 
 @pytest.mark.parametrize(
@@ -1232,8 +1244,10 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(
 ) -> None:
     cache = tmp_path / "search-index.npz"
     fresh = SearchIndex(corpus, cache=cache)
+    fresh.save_cache(cache)
     cache.write_bytes(damage(cache.read_bytes()))
     index = SearchIndex(corpus, cache=cache)
+    assert not index.from_cache
     for text in ("alignment", "multilingal", '"language models"', "author:vaswani"):
         assert index.search(parse(text)) == fresh.search(parse(text))
     assert SearchIndex(corpus, cache=cache).search(parse("alignment")) == fresh.search(
@@ -1243,7 +1257,7 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(
 
 def test_cache_with_slots_out_of_range_is_refused(tmp_path: Path, corpus: list[Entry]) -> None:
     cache = tmp_path / "search-index.npz"
-    SearchIndex(corpus, cache=cache)
+    SearchIndex(corpus).save_cache(cache)
     digest = query_module._texts_digest([e.paper for e in corpus])
     assert query_module._load_postings(cache, digest, len(corpus)) is not None
     assert query_module._load_postings(cache, digest, 5) is None  # slots past the corpus
@@ -1253,5 +1267,6 @@ def test_cache_with_slots_out_of_range_is_refused(tmp_path: Path, corpus: list[E
 def test_an_unwritable_cache_place_only_means_no_cache(tmp_path: Path, corpus: list[Entry]) -> None:
     cache = tmp_path / "missing-dir" / "search-index.npz"
     index = SearchIndex(corpus, cache=cache)
+    index.save_cache(cache)  # no error: only no cache
     assert not cache.exists()
     assert index.search(parse("alignment"))

@@ -596,6 +596,11 @@ _CACHE_FIELDS = ("title", "abstract", "author")
 
 
 def _texts_digest(papers: Sequence[Paper]) -> str:
+    """`_texts_digest_of` the papers' (title, abstract, authors)."""
+    return _texts_digest_of([(p.title, p.abstract, tuple(p.authors)) for p in papers])
+
+
+def _texts_digest_of(texts: Sequence[tuple[str, str, tuple[str, ...]]]) -> str:
     """A fingerprint of everything the word index is made from, in slot order.
 
     The cache is keyed by content, not by a file's stamp: it can never describe other
@@ -603,8 +608,8 @@ def _texts_digest(papers: Sequence[Paper]) -> str:
     ~100 MB of texts of 100k papers takes ~0.3 s, against ~5 s to tokenize them."""
     digest = hashlib.blake2b(digest_size=20)
     digest.update(f"papersift word index {_CACHE_FORMAT} {__version__}\n".encode())
-    for p in papers:
-        for part in (p.title, p.abstract, "\x1f".join(p.authors)):
+    for title, abstract, authors in texts:
+        for part in (title, abstract, "\x1f".join(authors)):
             digest.update(part.encode("utf-8", "surrogatepass"))
             digest.update(b"\x00")
     return digest.hexdigest()
@@ -689,18 +694,19 @@ class SearchIndex:
         text: bool = True,
         progress: Callable[[int, int], None] | None = None,
         cache: Path | None = None,
-        write_cache: bool = True,
     ) -> None:
         """Index `entries` (in this order). `text=False` skips the word index of titles,
         abstracts and authors, which is most of the build time, for callers whose
         queries have only field terms (`not query.needs_text`). `progress(done, total)`
         is called every few thousand entries.
 
-        `cache` names a file for the word index (see `_load_postings`): used when it
-        was made from exactly these papers' texts, else built and (with `write_cache`)
-        saved there. A cache that cannot be read or written is simply not used."""
+        `cache` names a word-index file `save_cache` wrote: used when it was made from
+        exactly these papers' texts (`from_cache` then says so), else the words are
+        indexed as without it. A cache that cannot be read is simply not used."""
         self._lock = threading.Lock()
         self._with_text = text
+        #: True when the word index was read from `cache` rather than built.
+        self.from_cache = False
         self._ids: list[str | None] = []
         self._slot_of: dict[str, int] = {}
         self._sorted_ids: list[str] = []
@@ -751,9 +757,7 @@ class SearchIndex:
             if not n % _PROGRESS_STEP:
                 report(share * n / total)
         if bulk and total:
-            self._index_text_bulk(
-                [e.paper for e in entries], lambda f: report(share + f), cache, write_cache
-            )
+            self._index_text_bulk([e.paper for e in entries], lambda f: report(share + f), cache)
         report(1.0)
         self._sorted_ids = sorted(self._slot_of)
         # Sort the vocabularies now rather than in the first search.
@@ -875,12 +879,28 @@ class SearchIndex:
         self._text_vocab.add(title_toks | abstract_toks)
         self._author_vocab.add(author_toks)
 
+    def save_cache(self, path: Path) -> None:
+        """Write the word index to `path` for later `SearchIndex(..., cache=path)`.
+
+        Separate from building, so a caller can publish the index first and write
+        after (the TUI does, in its worker). Keyed by a digest of the texts as indexed
+        now; never raises (a cache that cannot be written is only missing)."""
+        with self._lock:
+            if not self._with_text or not self._ids:
+                return
+            texts = list(self._raw)
+            if len(texts) != len(self._ids):
+                return
+            fields = {name: dict(self._static[name]) for name in _CACHE_FIELDS}
+        digest = _texts_digest_of(texts)
+        with contextlib.suppress(Exception):
+            _save_postings(path, digest, fields)
+
     def _index_text_bulk(
         self,
         papers: Sequence[Paper],
         report: Callable[[float], None],
         cache: Path | None = None,
-        write_cache: bool = True,
     ) -> None:
         """Index the words of slots 0..len(papers)-1, new and empty, all at once.
 
@@ -891,10 +911,12 @@ class SearchIndex:
         self._title = [_fold(p.title) for p in papers]
         self._authors = [tuple(a for a in map(_fold, p.authors) if a) for p in papers]
         report(0.1)
-        digest = _texts_digest(papers) if cache is not None else ""
-        cached = _load_postings(cache, digest, len(papers)) if cache is not None else None
+        cached = None
+        if cache is not None and cache.is_file():
+            cached = _load_postings(cache, _texts_digest(papers), len(papers))
         if cached is not None:
             title, abstract, author = cached["title"], cached["abstract"], cached["author"]
+            self.from_cache = True
         else:
             title = _bulk_postings([p.title for p in papers], text_tokens)
             report(0.2)
@@ -902,10 +924,6 @@ class SearchIndex:
                 [p.abstract for p in papers], text_tokens, lambda f: report(0.2 + 0.6 * f)
             )
             author = _bulk_postings([" ".join(a) for a in self._authors], tokens)
-            if cache is not None and write_cache:
-                _save_postings(
-                    cache, digest, {"title": title, "abstract": abstract, "author": author}
-                )
         self._static = {"title": title, "abstract": abstract, "author": author}
         self._text_vocab.add(title.keys() | abstract.keys())
         self._author_vocab.add(set(author))
@@ -1304,5 +1322,5 @@ def filter_entries(
     if query.is_empty():
         return list(entries)
     by_id = {e.id: e for e in entries}
-    index = SearchIndex(entries, text=query.needs_text, cache=cache, write_cache=False)
+    index = SearchIndex(entries, text=query.needs_text, cache=cache)
     return [by_id[pid] for pid, _ in index.search(query, ranked=ranked)]

@@ -122,3 +122,22 @@ async def test_an_export_before_the_texts_are_read_has_them(
         gate.set()
         app.library.close()
         full.close()
+
+
+async def test_the_word_index_is_kept_for_the_next_open(lib_path: Path, make_app) -> None:
+    cache = lib_path / "search-index.npz"
+    assert not cache.exists()
+    first = make_app()
+    async with first.run_test(size=(140, 40)) as pilot:
+        await _until(pilot, lambda: first.index_ready, "the word index")
+        await settle(pilot, first)
+        answer = sorted(first.search(parse("multilingual alignment")))
+        assert answer
+    # Written after the index went into use, by the same worker.
+    assert cache.is_file()
+    second = make_app()
+    async with second.run_test(size=(140, 40)) as pilot:
+        await _until(pilot, lambda: second.index_ready, "the word index")
+        await settle(pilot, second)
+        assert second._index is not None and second._index.from_cache
+        assert sorted(second.search(parse("multilingual alignment"))) == answer

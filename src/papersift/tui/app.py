@@ -328,10 +328,7 @@ class PapersiftApp(App[None]):
 
         try:
             index = SearchIndex(
-                self.library.entries(),
-                progress=progress,
-                cache=self.library.index_cache,
-                write_cache=not self.library.readonly,
+                self.library.entries(), progress=progress, cache=self.library.index_cache
             )
         finally:
             with self.index_lock:
@@ -344,6 +341,9 @@ class PapersiftApp(App[None]):
             gc.freeze()
         if announce:
             self._post_to_main(IndexReady())
+        if not index.from_cache and not self.library.readonly:
+            # After the index is in use: the next open reads it instead of building.
+            index.save_cache(self.library.index_cache)
 
     def _post_to_main(self, message: Any) -> None:
         # post_message: never call_from_thread here, the UI thread may be waiting on
