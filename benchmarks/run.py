@@ -71,7 +71,7 @@ def _metrics() -> list[Metric]:
         Metric("papers", "papers after dedupe / distinct generated"),
         Metric("possible_duplicates", "possible duplicates left for review"),
         Metric("tui_cold_start_s", "TUI cold start to first painted rows", "s", 1.5, "<= 1.5 s"),
-        Metric("tui_index_ready_s", "TUI: search index ready after first paint", "s"),
+        Metric("tui_index_ready_s", "TUI: word search ready after first paint (1st open)", "s"),
         Metric("tui_peak_rss_mb", "TUI: peak RSS (after the filter runs)", "MB"),
     ]
     for q in QUERY_NAMES:
