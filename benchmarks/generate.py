@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bump when the output for a given (seed, size) changes, so stale caches are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DUPLICATE_RATE = 0.10
 RECORDS_PER_FILE = 20_000
 REPO = Path(__file__).resolve().parent.parent
@@ -249,7 +249,10 @@ def original(seed: int, index: int, pools: Pools) -> Paper:
     )
     roll = rng.random()
     if roll < 0.3:
-        paper.arxiv = f"{year % 100:02d}{1 + index % 12:02d}.{index % 100_000:05d}"
+        # Unique up to 1.2M papers: the month carries index // 100_000. (Version 1 took
+        # the month from index % 12, so at 1M papers thousands of distinct papers shared
+        # an arXiv id, and dedupe rightly merged them.)
+        paper.arxiv = f"{year % 100:02d}{1 + (index // 100_000) % 12:02d}.{index % 100_000:05d}"
     elif roll < 0.5:
         paper.doi = f"10.5555/synth.{seed}.{index}"
     return paper
