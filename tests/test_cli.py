@@ -257,3 +257,9 @@ def test_triage_commands_leave_texts_and_corpus_alone(imported: Path):
     assert all("translit" in p["tags"] for p in after if p["id"] in starred)
     listed = run("list", "--starred", library=imported).stdout
     assert first in listed
+    # Field queries need no texts, except one about abstracts.
+    with_abstract = {p["id"] for p in after if p["abstract"].strip()}
+    listed = run("list", "--query", "has:abstract", library=imported).stdout
+    assert {line[:12] for line in listed.splitlines()} == with_abstract
+    listed = run("list", "--query", "is:reading", library=imported).stdout
+    assert [line[:12] for line in listed.splitlines()] == [first]

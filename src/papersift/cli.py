@@ -57,8 +57,13 @@ def _selected(args: argparse.Namespace, library, *, ids_attr: str = "ids") -> li
     ids = getattr(args, ids_attr, None) or []
     if ids:
         return [library.entry(pid) for pid in resolve_ids(library, ids)]
-    if getattr(args, "query", None):
-        library.ensure_texts()  # words are searched in abstracts too
+    query = getattr(args, "query", None)
+    if query:
+        from papersift.query import parse
+
+        parsed = parse(query)  # a malformed query is reported by select, as before
+        if parsed.needs_text or parsed.needs_abstracts:
+            library.ensure_texts()  # words are searched in abstracts too
     return select(
         library,
         query=getattr(args, "query", None),
