@@ -20,7 +20,7 @@ CORE_MODULES = [
     "papersift.bibtex_export",
     "papersift.share",
     "papersift.clipboard",
-    "papersift.selection",
+    "papersift.views",
     "papersift.doctor",
     "papersift.cli",
     "papersift.textsafe",

@@ -8,7 +8,7 @@ import pytest
 
 from papersift import actions, share
 from papersift.importer import import_files
-from papersift.selection import select
+from papersift.views import select
 from papersift.store import Library
 
 from .conftest import SAMPLE_DATA, SAMPLE_LISTINGS

@@ -50,26 +50,23 @@ def _err(text: str) -> None:
 
 
 def _selected(args: argparse.Namespace, library, *, ids_attr: str = "ids") -> list[Entry]:
-    """Entries named by ids, or chosen by --query/--starred/--tag/--status filters."""
+    """Entries named by ids, or chosen by the --view/--query/--starred/--tag/--status
+    filters, in --sort order (library order by default)."""
     from papersift.actions import resolve_ids
-    from papersift.selection import select
+    from papersift.views import select
 
     ids = getattr(args, ids_attr, None) or []
     if ids:
         return [library.entry(pid) for pid in resolve_ids(library, ids)]
-    query = getattr(args, "query", None)
-    if query:
-        from papersift.query import parse
-
-        parsed = parse(query)  # a malformed query is reported by select, as before
-        if parsed.needs_text or parsed.needs_abstracts:
-            library.ensure_texts()  # words are searched in abstracts too
     return select(
         library,
+        view=getattr(args, "view", None) or "all",
         query=getattr(args, "query", None),
         starred=getattr(args, "starred", False),
         tags=getattr(args, "tag", None) or (),
         status=getattr(args, "status", None),
+        sort=getattr(args, "sort", None) or "library",
+        reverse=getattr(args, "reverse", False),
     )
 
 
@@ -499,12 +496,32 @@ def _add_filters(p: argparse.ArgumentParser, *, with_status: bool = True) -> Non
     p.add_argument(
         "-q", "--query", metavar="Q", help="papers matching a query (see `papersift help-query`)"
     )
+    p.add_argument(
+        "--view",
+        metavar="V",
+        help="papers of one view, as in the app's sidebar: inbox, starred, to-read, reading, "
+        "read, discarded, all (the default), tag:NAME, source:FILE",
+    )
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument(
         "--tag", action="append", metavar="T", help="only papers with tag T (repeatable)"
     )
     if with_status:
         p.add_argument("--status", choices=STATUSES, help="only papers with this status")
+
+
+def _add_sort(p: argparse.ArgumentParser) -> None:
+    from papersift.views import SORTS
+
+    p.add_argument(
+        "--sort",
+        choices=list(SORTS),
+        default="library",
+        help="order: "
+        + "; ".join(f"{m.key}: {m.help}" for m in SORTS.values())
+        + " (default: library)",
+    )
+    p.add_argument("--reverse", action="store_true", help="reverse the order")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -532,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list papers (a table, or JSON with --json)")
     _add_filters(p)
+    _add_sort(p)
     p.add_argument("--json", action="store_true", help="a JSON array of papers")
     p.add_argument("--limit", type=int, default=0, help="at most N papers")
     p.set_defaults(func=cmd_list)
@@ -591,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export papers as BibTeX (or keys, \\cite, pandoc…)")
     _add_filters(p)
+    _add_sort(p)
     p.add_argument("ids", nargs="*", metavar="ID", help="papers to export (default: filters)")
     p.add_argument(
         "--bibtex", dest="format", action="store_const", const="bibtex", help="BibTeX (the default)"

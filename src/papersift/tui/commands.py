@@ -85,8 +85,7 @@ class PapersiftCommands(Provider):
 
         main = getattr(app, "main_screen", None)
         if main is not None and screen is main:
-            from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS
-            from papersift.tui.widgets.sidebar import view_title
+            from papersift.views import SORTS, view_title
 
             sidebar = main.sidebar
             for key in sidebar.view_keys():
@@ -95,10 +94,9 @@ class PapersiftCommands(Provider):
                 commands.append(
                     (title, partial(main.set_view, key), "" if count is None else f"{count:,}")
                 )
-            for sort in SORTS:
-                commands.append(
-                    (f"Sort by {SORT_LABELS[sort]}", partial(main.set_sort, sort), "o cycles")
-                )
+            for mode in SORTS.values():
+                hint = "o cycles" if mode.cycle else mode.help
+                commands.append((f"Sort by {mode.label}", partial(main.set_sort, mode.key), hint))
             commands.append(("Clear the filter", main.filter_bar.action_clear, ""))
             commands.append(
                 ("Rename or merge a tag…", partial(rename_tag, app, main), "in every paper")

@@ -20,6 +20,7 @@ cursor. Filtering and counting run in thread workers; changes go through `app.pe
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -39,17 +40,17 @@ from papersift.models import STATUSES, Entry, Paper, PapersiftError
 from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
-from papersift.tui.widgets.paper_list import SORT_LABELS, SORTS, PaperList, sort_ids
-from papersift.tui.widgets.sidebar import (
+from papersift.tui.widgets.paper_list import PaperList
+from papersift.tui.widgets.sidebar import Sidebar
+from papersift.views import (
     DEFAULT_VIEW,
     DUPLICATES,
-    Sidebar,
     ViewCounts,
     count_tags,
+    cycle_sorts,
+    filter_view,
     is_known_view,
-    view_filter,
-    view_members,
-    view_size,
+    sort_mode,
     view_title,
 )
 
@@ -293,8 +294,9 @@ class MainScreen(Screen[None]):
         ):
             self.view = view
         sort = state.get("sort")
-        if sort in SORTS:
-            self.paper_list.sort = sort
+        if isinstance(sort, str):
+            with contextlib.suppress(PapersiftError):  # a sort this version no longer has
+                self.paper_list.sort = sort_mode(sort).key
         self.paper_list.sort_reverse = bool(state.get("sort_reverse", False))
         query = state.get("query")
         if isinstance(query, str):
@@ -420,48 +422,15 @@ class MainScreen(Screen[None]):
     def _filter(
         self, generation: int, view: str, text: str, sort: str, reverse: bool
     ) -> FilterDone:
-        from papersift.query import Query, QueryError, parse
-
-        app = self.papersift
-        library = app.library
+        library = self.papersift.library
         papers = library.papers  # replaced, never changed in place, by corpus writes
         triage = dict(library.triage)  # a snapshot: writers update it in place
-        has_query = bool(text.strip())
-        ids: list[str] | None = None
-        indexing = False
-        if has_query:
-            try:
-                query = parse(text)
-            except QueryError as exc:
-                total = view_size(view, papers, triage)
-                return self.FilterDone(generation, [], total, True, exc.reason, exc.position)
-            # Status and starred views are ANDed to the query as index terms; tag and
-            # source views keep their own rules, applied to the hits.
-            as_terms = view_filter(view)
-            members: set[str] | None = None
-            if as_terms is None:
-                in_view = view_members(view, papers, triage)
-                total = len(in_view)
-                members = set(in_view)
-            else:
-                total = view_size(view, papers, triage)
-                query = Query(parse(as_terms).terms + query.terms)
-            hits = app.search(query, ranked=sort == "score")
-            if hits is None:
-                indexing = True
-            else:
-                # A paper another process just removed may linger in the index.
-                ids = list(filter(papers.__contains__, hits))
-                if members is not None:
-                    ids = list(filter(members.__contains__, ids))
-                # Ranked by the index (best first, ties in library order).
-                if sort != "score":
-                    ids = sort_ids(ids, papers, triage, sort)
-                if reverse:
-                    ids.reverse()
-        if ids is None:
-            ids = sort_ids(view_members(view, papers, triage), papers, triage, sort, reverse)
-            total = len(ids)
+        result = filter_view(view, text, sort, reverse, papers, triage, self.papersift.search)
+        if result.error is not None:
+            return self.FilterDone(
+                generation, [], result.total, True, result.error, result.position
+            )
+        ids = result.ids
         tags_width = 0
         shown = set(ids) if len(ids) < len(papers) else None
         for pid, t in triage.items():
@@ -472,10 +441,10 @@ class MainScreen(Screen[None]):
         return self.FilterDone(
             generation,
             ids,
-            total,
-            has_query and not indexing,
+            result.total,
+            result.has_query,
             tags_width=tags_width,
-            indexing=indexing,
+            indexing=result.indexing,
         )
 
     def on_main_screen_filter_done(self, message: FilterDone) -> None:
@@ -578,7 +547,7 @@ class MainScreen(Screen[None]):
         stamp = library.corpus_stamp()
         cached = self._sources_cache
         sources = cached[1] if cached is not None and cached[0] == stamp else None
-        counts = ViewCounts.compute(library, sources)
+        counts = ViewCounts.of_library(library, sources)
         self._sources_cache = (stamp, counts.sources)
         if not get_current_worker().is_cancelled:
             self.post_message(self.CountsDone(counts))
@@ -598,9 +567,10 @@ class MainScreen(Screen[None]):
         if selected:
             parts.append(f"{selected:,} selected")
         direction = " reversed" if plist.sort_reverse else ""
-        label = SORT_LABELS[plist.sort]
-        if plist.sort == "score" and not plist.has_query:
-            label = "library order"
+        mode = sort_mode(plist.sort)
+        label = mode.label
+        if mode.label_without_query and not plist.has_query:
+            label = mode.label_without_query
         parts.append(f"sorted by {label}{direction}")
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
@@ -705,7 +675,10 @@ class MainScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         plist = self.paper_list
-        plist.sort = SORTS[(SORTS.index(plist.sort) + 1) % len(SORTS)]
+        keys = cycle_sorts()
+        plist.sort = (
+            keys[(keys.index(plist.sort) + 1) % len(keys)] if plist.sort in keys else keys[0]
+        )
         plist.sort_reverse = False
         self._sort_changed()
 

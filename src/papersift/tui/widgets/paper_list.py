@@ -12,7 +12,7 @@ Line 0 is the column header (it does not scroll); row `i` of the list is virtual
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,19 +27,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from papersift.models import STATUSES, Entry, Paper, Triage
+from papersift.models import STATUSES, Entry
 from papersift.tui.widgets import component_style, fit, fit_right, line_of
-
-#: Sort orders, in the order `o` cycles through them.
-SORTS: tuple[str, ...] = ("score", "title", "year", "changed")
-SORT_LABELS = {
-    "score": "relevance",  # "library order" when there is no query
-    "title": "title",
-    "year": "year",
-    "changed": "recently changed",
-}
-#: The column each sort shows its arrow on.
-_SORT_COLUMN = {"score": None, "title": "title", "year": "year", "changed": "status"}
+from papersift.views import DEFAULT_SORT, SORTS, sort_mode
 
 #: Component classes that carry a background (see `PaperList._style`).
 _BLENDED = frozenset({"header", "cursor", "cursor-blurred", "selected"})
@@ -51,35 +41,6 @@ STATUS_LABELS = {
     "read": "read",
     "discarded": "discarded",
 }
-
-
-def sort_ids(
-    ids: Sequence[str],
-    papers: Mapping[str, Paper],
-    triage: Mapping[str, Triage],
-    sort: str,
-    reverse: bool = False,
-    scores: Mapping[str, float] | None = None,
-) -> list[str]:
-    """The ids in the order a sort mode asks for; ties keep the incoming order.
-
-    "score" keeps the incoming order (library order) or, with `scores` (a query),
-    puts the best match first. "year" and "changed" put the newest first; unknown
-    years and untouched papers go last. `reverse` flips the whole order.
-    """
-    ids = list(ids)
-    if sort == "title":
-        ids.sort(key=lambda pid: papers[pid].title.casefold())
-    elif sort == "year":
-        ids.sort(key=lambda pid: -(papers[pid].year or -10_000))
-    elif sort == "changed":
-        untouched = Triage()
-        ids.sort(key=lambda pid: -triage.get(pid, untouched).changed)
-    elif sort == "score" and scores is not None:
-        ids.sort(key=lambda pid: -scores.get(pid, 0.0))
-    if reverse:
-        ids.reverse()
-    return ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +163,8 @@ class PaperList(ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._base_style: Style | None = None
         self._last_cursor_id: str | None = None
-        self.sort = "score"
+        #: A key of `papersift.views.SORTS`.
+        self.sort = DEFAULT_SORT
         self.sort_reverse = False
         self.has_query = False
         self.empty_message = "No papers here."
@@ -399,7 +361,7 @@ class PaperList(ScrollView, can_focus=True):
             return
         if offset.y == 0:
             column = self._column_at(offset.x)
-            sort = {"title": "title", "year": "year", "status": "changed"}.get(column or "")
+            sort = next((m.key for m in SORTS.values() if column and m.column == column), None)
             if sort:
                 self.post_message(self.SortClicked(self, sort))
             return
@@ -490,10 +452,11 @@ class PaperList(ScrollView, can_focus=True):
         cols = Columns.for_width(width, self.tags_width)
         header = base + self._style("header")
         sorted_style = header + self._style("header-sorted")
-        arrow = "▼" if self.sort in ("year", "changed", "score") else "▲"
+        mode = sort_mode(self.sort)
+        arrow = "▼" if mode.descending else "▲"
         if self.sort_reverse:
             arrow = "▲" if arrow == "▼" else "▼"
-        sorted_column = _SORT_COLUMN.get(self.sort)
+        sorted_column = mode.column
 
         def label(name: str, text: str, size: int, right: bool = False) -> Segment:
             if name == sorted_column:
