@@ -240,17 +240,23 @@ class ViewCounts:
             library.papers, dict(library.triage), len(library.open_possible()), sources
         )
 
+    def sections(self) -> list[tuple[str | None, list[str]]]:
+        """The views in sidebar order, grouped under section titles (None: no title).
+        Tags and sources are listed only when there are some."""
+        out: list[tuple[str | None, list[str]]] = [
+            (None, ["status:inbox", "starred"]),
+            ("Status", [*(f"status:{s}" for s in STATUSES if s != "inbox"), "all"]),
+        ]
+        if self.tags:
+            out.append(("Tags", [f"tag:{t}" for t in self.tags]))
+        if self.sources:
+            out.append(("Sources", [f"source:{f}" for f in self.sources]))
+        out.append(("Review", [DUPLICATES]))
+        return out
+
     def view_keys(self) -> list[str]:
         """Every view in sidebar order."""
-        return [
-            "status:inbox",
-            "starred",
-            *(f"status:{s}" for s in STATUSES if s != "inbox"),
-            "all",
-            *(f"tag:{t}" for t in self.tags),
-            *(f"source:{f}" for f in self.sources),
-            DUPLICATES,
-        ]
+        return [key for _, keys in self.sections() for key in keys]
 
 
 # ---------------------------------------------------------------------- sorts

@@ -14,9 +14,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from papersift.models import STATUSES
 from papersift.tui.widgets import fit, line_of
-from papersift.views import DEFAULT_VIEW, DUPLICATES, ViewCounts, view_title
+from papersift.views import DEFAULT_VIEW, ViewCounts, view_title
 
 
 def _section(title: str) -> Option:
@@ -74,26 +73,12 @@ class Sidebar(OptionList):
             options.append(Option(Content(prompt), id=key))
             layout.append(key)
 
-        for key in ("status:inbox", "starred"):
-            add(key)
-        options.append(_section("Status"))
-        layout.append(None)
-        for status in STATUSES[1:]:
-            add(f"status:{status}")
-        add("all")
-        if counts.tags:
-            options.append(_section("Tags"))
-            layout.append(None)
-            for tag in counts.tags:
-                add(f"tag:{tag}")
-        if counts.sources:
-            options.append(_section("Sources"))
-            layout.append(None)
-            for name in counts.sources:
-                add(f"source:{name}")
-        options.append(_section("Review"))
-        layout.append(None)
-        add(DUPLICATES)
+        for title, keys in counts.sections():
+            if title is not None:
+                options.append(_section(title))
+                layout.append(None)
+            for key in keys:
+                add(key)
         scroll_y = self.scroll_y
         self._layout = layout
         self.set_options(options)
