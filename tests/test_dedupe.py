@@ -467,7 +467,7 @@ def test_forked_matching_gives_exactly_the_single_process_result():
     code = """
         import pickle, sys
         from papersift import dedupe
-        from papersift.forking import can_fork
+        from papersift.parallel.fork import can_fork
         from tests.test_dedupe import _mixed_candidates, labelled
         assert can_fork()
         candidates = _mixed_candidates() + [c for _, a, b in labelled() for c in (a, b)]

@@ -25,6 +25,10 @@ CORE_MODULES = [
     "papersift.cli",
     "papersift.textsafe",
     "papersift.fsutil",
+    "papersift.memory",
+    "papersift.parallel",
+    "papersift.parallel.fork",
+    "papersift.parallel.readers",
 ]
 
 

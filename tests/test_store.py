@@ -589,3 +589,18 @@ def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path, 
     for lazy_texts in (False, True):
         library = Library(library_path, lazy_texts=lazy_texts)
         assert library.papers == _papers(5) and library.texts_loaded
+
+
+def test_write_triage_writes_under_the_callers_lock(library_path: Path):
+    """`write_triage` is what an import or a merge uses inside `locked()`: the states
+    land on disk and in `entries()` as given, in one write."""
+    library = _filled(library_path, 3)
+    library.entries()  # cached: the write must patch it
+    states = {"p0000": Triage(starred=True), "p0002": Triage(tags=("x",), status="read")}
+    with library.locked():
+        library.write_triage(states)
+    assert {e.id: e.triage for e in library.entries()}["p0002"] == states["p0002"]
+    again = Library(library_path)
+    assert again.triage_of("p0000").starred
+    assert again.triage_of("p0002") == states["p0002"]
+    assert again.triage_of("p0001") == Triage()

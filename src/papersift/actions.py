@@ -242,7 +242,7 @@ def merge_papers(library: Library, keep: str, other: str) -> Change:
                 aliases[old] = keep
         triage_before = {keep: library.triage_of(keep), other: library.triage_of(other)}
         # Triage first: if we crash before the corpus write, nothing is lost.
-        library._persist_triage({keep: merge_triage(triage_before[keep], triage_before[other])})
+        library.write_triage({keep: merge_triage(triage_before[keep], triage_before[other])})
         library.write_corpus(papers, library.possible, aliases)
     library.record_decision(keep, other, "merge")
     return Change(

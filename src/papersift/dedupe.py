@@ -47,9 +47,9 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from papersift.forking import can_fork, cpus, fork_map
-from papersift.gcpause import paused_gc, release_memory
+from papersift.memory import paused_gc, release_memory
 from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, strip_latex
+from papersift.parallel.fork import can_fork, cpus, fork_map
 
 __all__ = [
     "Candidate",
@@ -96,7 +96,7 @@ SUBTITLE_SCORE = 90
 #: version are often a year or two apart; more suggests a different paper).
 YEAR_SLACK = 2
 
-#: From this many pairs to score, scoring is shared with forked children (see `forking`).
+#: From this many pairs to score, scoring is shared with forked children (see `parallel.fork`).
 FORK_FROM = 20_000
 #: Blocks with more members than this are scanned as a sorted neighbourhood.
 BLOCK_CAP = 24

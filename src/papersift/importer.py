@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from papersift import read_workers
-from papersift.gcpause import paused_gc, release_memory
+from papersift.memory import paused_gc, release_memory
 from papersift.models import (
     STATUSES,
     Paper,
@@ -25,6 +24,7 @@ from papersift.models import (
     Triage,
 )
 from papersift.normalize import normalize_arxiv, normalize_doi, paper_id
+from papersift.parallel import readers as parallel_readers
 from papersift.paths import user_name
 from papersift.readers import ReadResult, read_path
 from papersift.store import Library
@@ -183,7 +183,7 @@ def read_files(
     """Read every file; a file that fails gets a report with its error and no records.
 
     Results and reports are in the order of `paths`. A big import shares its files
-    between this process and worker processes (see `read_workers.plan`); whatever the
+    between this process and worker processes (see `parallel.readers.plan`); whatever the
     workers do not read (one failed to start or died) is read here too.
     """
     outcomes: dict[int, ReadResult | PapersiftError] = {}
@@ -209,11 +209,11 @@ def read_files(
             finish(n, result)
             release_memory()
 
-    order = read_workers.plan(paths)
+    order = parallel_readers.plan(paths)
     if order:
         theirs = set(order)
         local = [n for n in range(len(paths)) if n not in theirs]
-        read_workers.read_in_workers(paths, order, finish, lambda: read_here(local, True))
+        parallel_readers.read_in_workers(paths, order, finish, lambda: read_here(local, True))
     read_here([n for n in range(len(paths)) if n not in outcomes], False)
 
     results: list[ReadResult] = []
@@ -373,7 +373,7 @@ def import_results(
             if updated != current:
                 triage_updates[pid] = updated
         if triage_updates:
-            library._persist_triage(triage_updates)
+            library.write_triage(triage_updates)
         if progress:
             progress("write", 1, 1)
 

@@ -37,7 +37,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from papersift.fsutil import atomic_write_bytes, atomic_write_chunks, describe_os_error
-from papersift.gcpause import paused_gc
+from papersift.memory import paused_gc
 from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
 
 FORMAT_NAME = "papersift-library"
@@ -800,21 +800,27 @@ class Library:
                 if after != before:
                     result[pid] = (before, after)
             if result:
-                self._persist_triage({pid: after for pid, (_, after) in result.items()})
+                self.write_triage({pid: after for pid, (_, after) in result.items()})
         return result
 
     def set_triage(self, states: Mapping[str, Triage]) -> None:
         """Write these exact triage states (used by undo and imports)."""
         with self.locked():
             self._load_triage_if_changed()
-            self._persist_triage(dict(states))
+            self.write_triage(dict(states))
 
     def _load_triage_if_changed(self) -> None:
         storage: AtomicJSONStorage = self._triage_db.storage  # type: ignore[assignment]
         if _stamp(storage.path) != storage.stamp:
             self._load_triage()
 
-    def _persist_triage(self, states: dict[str, Triage]) -> None:
+    def write_triage(self, states: Mapping[str, Triage]) -> None:
+        """Write these triage states as they are, in one write. Call inside `locked()`.
+
+        Unlike `set_triage`, the triage on disk is not re-read first: for a caller that
+        already holds the lock and computed `states` from what it read under it (an
+        import, a merge).
+        """
         self._backup_triage()
         self._write_meta(self._triage_db)
         table: KeyedTable = self._triage_db.table("triage")  # type: ignore[assignment]

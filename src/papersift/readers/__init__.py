@@ -32,7 +32,7 @@ class ReadResult:
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     #: `dedupe.features` of `records`, when the process that read the file computed
-    #: them (see `read_workers`); None otherwise.
+    #: them (see `parallel.readers`); None otherwise.
     features: list[Any] | None = field(default=None, repr=False)
 
 

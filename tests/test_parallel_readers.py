@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from papersift import read_workers
 from papersift.dedupe import features
 from papersift.importer import import_files, read_files
+from papersift.parallel import readers as parallel_readers
 from papersift.store import Library
 from tests.conftest import SAMPLE_LISTINGS
 
@@ -31,8 +31,8 @@ def outcome(paths: list[Path]):
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every import with two readable files take the worker path."""
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_readers, "cpus", lambda: 2)
 
 
 def test_plan_shares_files_with_this_process_by_cost(
@@ -51,35 +51,35 @@ def test_plan_shares_files_with_this_process_by_cost(
     paths += [tmp_path / "missing.bib", fifo]
     cost = {n: p.stat().st_size * (5 if p.suffix == ".bib" else 1) for n, p in enumerate(paths[:3])}
     costliest, second, third = sorted(cost, key=lambda n: -cost[n])
-    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
+    monkeypatch.setattr(parallel_readers, "cpus", lambda: 2)
     # Two readers, this process first: the costliest file here, the second to the worker,
     # the third to whichever has less so far.
     expected = [second] + ([third] if cost[second] < cost[costliest] else [])
-    assert read_workers.plan(paths, min_bytes=0) == expected
-    monkeypatch.setattr(read_workers, "cpus", lambda: 3)
-    assert read_workers.plan(paths, min_bytes=0) == [second, third]
-    assert read_workers.plan(paths) == []  # far below PARALLEL_MIN_BYTES
-    assert read_workers.plan(paths[:1], min_bytes=0) == []  # one file: nothing to share
-    monkeypatch.setattr(read_workers, "cpus", lambda: 1)
-    assert read_workers.plan(paths, min_bytes=0) == []
+    assert parallel_readers.plan(paths, min_bytes=0) == expected
+    monkeypatch.setattr(parallel_readers, "cpus", lambda: 3)
+    assert parallel_readers.plan(paths, min_bytes=0) == [second, third]
+    assert parallel_readers.plan(paths) == []  # far below PARALLEL_MIN_BYTES
+    assert parallel_readers.plan(paths[:1], min_bytes=0) == []  # one file: nothing to share
+    monkeypatch.setattr(parallel_readers, "cpus", lambda: 1)
+    assert parallel_readers.plan(paths, min_bytes=0) == []
 
 
 def test_workers_read_exactly_what_this_process_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: None
 ) -> None:
     paths = files(tmp_path)
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 10**12)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 10**12)
     here = outcome(paths)
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 0)
     calls: list[int] = []
-    real = read_workers.read_in_workers
+    real = parallel_readers.read_in_workers
 
     def spy(paths, order, finish, workers=None):
         done = real(paths, order, finish, workers)
         calls.append(len(done))
         return done
 
-    monkeypatch.setattr(read_workers, "read_in_workers", spy)
+    monkeypatch.setattr(parallel_readers, "read_in_workers", spy)
     results, reports = read_files(paths)
     assert calls and calls[0] >= 1  # the worker read its share
     assert [(r.file, r.records, r.warnings) for r in results] == here[0]
@@ -96,9 +96,9 @@ def test_a_worker_that_cannot_start_or_answer_means_reading_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: None, executable: str
 ) -> None:
     paths = files(tmp_path)
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 10**12)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 10**12)
     here = outcome(paths)
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(sys, "executable", executable)
     progress: list[tuple[int, int]] = []
     results, reports = read_files(paths, lambda stage, done, total: progress.append((done, total)))
@@ -113,9 +113,9 @@ def test_an_import_through_workers_builds_the_same_library(
     paths = [*SAMPLE_LISTINGS, *BIB]
     one = Library(tmp_path / "one")
     import_files(one, paths)
-    monkeypatch.setattr(read_workers, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(read_workers, "cpus", lambda: 2)
-    assert read_workers.plan(paths)
+    monkeypatch.setattr(parallel_readers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(parallel_readers, "cpus", lambda: 2)
+    assert parallel_readers.plan(paths)
     two = Library(tmp_path / "two")
     import_files(two, paths)
     assert len(two.papers) >= 318
@@ -132,23 +132,23 @@ def test_the_worker_streams_records_in_chunks_and_answers_errors(
 
     from papersift.readers import read_path
 
-    monkeypatch.setattr(read_workers, "_CHUNK", 7)  # 189 records: 27 messages
+    monkeypatch.setattr(parallel_readers, "_CHUNK", 7)  # 189 records: 27 messages
     big = max(SAMPLE_LISTINGS, key=lambda p: p.stat().st_size)
     request = io.BytesIO()
     sample_bib = Path(__file__).parent / "data" / "bibtex" / "sample.bib"
     for path in (tmp_path / "missing.bib", big, sample_bib):
-        read_workers._send(request, str(path))
+        parallel_readers._send(request, str(path))
     request.seek(0)
     answer = io.BytesIO()
-    read_workers.serve(request, answer)
+    parallel_readers.serve(request, answer)
     answer.seek(0)
-    first = read_workers._receive_outcome(answer)
+    first = parallel_readers._receive_outcome(answer)
     assert "no such file" in str(first)
     for path in (big, sample_bib):
-        got = read_workers._receive_outcome(answer)
+        got = parallel_readers._receive_outcome(answer)
         expected = read_path(path)
         assert got.records == expected.records
         assert got.warnings == expected.warnings
         assert got.features == features(expected.records)
     with pytest.raises(EOFError):
-        read_workers._receive(answer)
+        parallel_readers._receive(answer)

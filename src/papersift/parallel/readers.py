@@ -2,7 +2,7 @@
 
 Parsing is pure Python (a .bib of 20k entries takes a second or two), so a big import
 shares its files between the importing process and worker processes, one reader a
-CPU (see `plan`). A worker is `python -m papersift.read_workers`: it takes pickled
+CPU (see `plan`). A worker is `python -m papersift.parallel.readers`: it takes pickled
 file paths on stdin and answers each on stdout (see `serve`): the records in chunks,
 with dedupe's features of them, then the rest of the `ReadResult`, or the
 `PapersiftError`.
@@ -30,9 +30,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from papersift.forking import cpus
-from papersift.gcpause import release_memory
+from papersift.memory import release_memory
 from papersift.models import PapersiftError
+from papersift.parallel.fork import cpus
 from papersift.readers import ReadResult, detect_format, read_path
 
 #: Below this many bytes of regular files, workers cost more than they save: starting
@@ -171,10 +171,10 @@ def _start() -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     # The worker must import this very papersift, even when it is not installed (tests
     # run from a source tree).
-    here = str(Path(__file__).resolve().parent.parent)
+    here = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     return subprocess.Popen(
-        [sys.executable, "-m", "papersift.read_workers"],
+        [sys.executable, "-m", "papersift.parallel.readers"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         # A worker has nothing to say on stderr, and in the TUI it would land on the screen.
@@ -275,6 +275,6 @@ def _receive_outcome(stream: BinaryIO) -> Outcome | None:
 
 
 if __name__ == "__main__":
-    # A worker's objects live until its answer is sent (see `gcpause`).
+    # A worker's objects live until its answer is sent (see `papersift.memory`).
     gc.disable()
     serve(sys.stdin.buffer, sys.stdout.buffer)

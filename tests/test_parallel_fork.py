@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from papersift import forking
+from papersift.parallel import fork
 
 
 def run_fresh(code: str) -> None:
@@ -18,12 +18,12 @@ def run_fresh(code: str) -> None:
     subprocess.run([sys.executable, "-c", textwrap.dedent(code)], check=True, timeout=120)
 
 
-@pytest.mark.skipif(sys.platform != "linux" or forking.cpus() < 2, reason="forks on Linux only")
+@pytest.mark.skipif(sys.platform != "linux" or fork.cpus() < 2, reason="forks on Linux only")
 def test_items_after_the_first_run_in_children_with_the_same_results() -> None:
     run_fresh(
         """
         import os
-        from papersift.forking import can_fork, fork_map
+        from papersift.parallel.fork import can_fork, fork_map
         assert can_fork()
         me = os.getpid()
         out = fork_map(lambda x: (x * x, os.getpid()), [1, 2, 3])
@@ -33,12 +33,12 @@ def test_items_after_the_first_run_in_children_with_the_same_results() -> None:
     )
 
 
-@pytest.mark.skipif(sys.platform != "linux" or forking.cpus() < 2, reason="forks on Linux only")
+@pytest.mark.skipif(sys.platform != "linux" or fork.cpus() < 2, reason="forks on Linux only")
 def test_a_failing_or_dying_child_means_doing_its_work_here() -> None:
     run_fresh(
         """
         import os
-        from papersift.forking import fork_map
+        from papersift.parallel.fork import fork_map
         me = os.getpid()
 
         def raises_in_child(x):
@@ -65,14 +65,14 @@ def test_no_fork_while_other_threads_run() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not forking.can_fork()
+        assert not fork.can_fork()
         me = os.getpid()
-        assert forking.fork_map(lambda x: os.getpid(), [1, 2]) == [me, me]
+        assert fork.fork_map(lambda x: os.getpid(), [1, 2]) == [me, me]
     finally:
         stop.set()
         thread.join()
 
 
 def test_single_item_and_empty() -> None:
-    assert forking.fork_map(lambda x: x * 2, [21]) == [42]
-    assert forking.fork_map(lambda x: x, []) == []
+    assert fork.fork_map(lambda x: x * 2, [21]) == [42]
+    assert fork.fork_map(lambda x: x, []) == []
