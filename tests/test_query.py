@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from papersift import query as query_module
 from papersift.models import STATUSES, Entry, Paper, PapersiftError, Source, Triage
 from papersift.normalize import paper_id
 from papersift.normalize import search_fold as fold
@@ -28,11 +27,13 @@ from papersift.query import (
     QueryError,
     SearchIndex,
     Term,
-    _fold,
+    fast_fold,
     filter_entries,
     parse,
     tokens,
 )
+from papersift.query import cache as query_cache
+from papersift.query import index as query_index
 from papersift.readers import read_path
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -676,7 +677,7 @@ def test_search_while_updating_from_another_thread() -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
 def test_fast_fold_and_tokens_agree_with_normalize(text: str) -> None:
-    assert _fold(text) == fold(text)
+    assert fast_fold(text) == fold(text)
     assert tokens(fold(text)) == re.findall(r"\w+", fold(text))
 
 
@@ -1172,12 +1173,12 @@ def test_index_from_cache_answers_exactly_like_a_fresh_one(
     fresh = SearchIndex(entries, cache=cache)  # nothing to read yet: builds
     assert not fresh.from_cache
     fresh.save_cache(cache)
-    real, builds = query_module._bulk_postings, []
-    query_module._bulk_postings = lambda *a, **k: builds.append(1) or real(*a, **k)
+    real, builds = query_index.bulk_postings, []
+    query_index.bulk_postings = lambda *a, **k: builds.append(1) or real(*a, **k)
     try:
         cached = SearchIndex(entries, cache=cache)  # reads
     finally:
-        query_module._bulk_postings = real
+        query_index.bulk_postings = real
     # (Entries with repeated ids are indexed one by one, without the cache.)
     if entries and len({e.id for e in entries}) == len(entries):
         assert not builds and cached.from_cache
@@ -1194,13 +1195,13 @@ def test_cache_is_used_only_for_the_texts_it_was_made_from(
 ) -> None:
     cache = tmp_path / "search-index.npz"
     builds: list[int] = []
-    real = query_module._bulk_postings
+    real = query_index.bulk_postings
 
     def counting(*args, **kwargs):
         builds.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(query_module, "_bulk_postings", counting)
+    monkeypatch.setattr(query_index, "bulk_postings", counting)
     SearchIndex(corpus, cache=cache).save_cache(cache)
     assert cache.exists() and len(builds) == 3  # title, abstract, author
     assert SearchIndex(corpus, cache=cache).from_cache
@@ -1258,10 +1259,10 @@ def test_a_damaged_cache_is_rebuilt_never_trusted(
 def test_cache_with_slots_out_of_range_is_refused(tmp_path: Path, corpus: list[Entry]) -> None:
     cache = tmp_path / "search-index.npz"
     SearchIndex(corpus).save_cache(cache)
-    digest = query_module._texts_digest([e.paper for e in corpus])
-    assert query_module._load_postings(cache, digest, len(corpus)) is not None
-    assert query_module._load_postings(cache, digest, 5) is None  # slots past the corpus
-    assert query_module._load_postings(cache, "other", len(corpus)) is None
+    digest = query_cache.texts_digest([e.paper for e in corpus])
+    assert query_cache.load_postings(cache, digest, len(corpus)) is not None
+    assert query_cache.load_postings(cache, digest, 5) is None  # slots past the corpus
+    assert query_cache.load_postings(cache, "other", len(corpus)) is None
 
 
 def test_an_unwritable_cache_place_only_means_no_cache(tmp_path: Path, corpus: list[Entry]) -> None:
