@@ -15,22 +15,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from papersift.bibtex_export import (
-    COPY_FORMATS,
-    ExportOptions,
-    _dotless,
-    char_to_latex,
-    citation_keys,
-    clean_name,
-    copy_as,
-    escape_latex,
-    export_bibtex,
-    triage_from_bibtex_fields,
-)
+from papersift.bibtex_export import ExportOptions, author_field, clean_name, export_bibtex
+from papersift.bibtex_triage import triage_from_bibtex_fields
+from papersift.citekeys import citation_keys
+from papersift.copy_formats import COPY_FORMATS, copy_as
+from papersift.latex import LATEX_NAMES, char_to_latex, dotless, escape_latex, latex_to_text
 from papersift.models import STATUSES, Entry, Paper, Record, Triage
 from papersift.normalize import paper_id
 from papersift.readers import read_path
-from papersift.readers.bibtex import latex_to_text, parse
+from papersift.readers.bibtex import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "bibtex"
@@ -226,9 +219,7 @@ def test_char_to_latex(char: str, latex: str) -> None:
 
 
 def test_every_latex_name_decodes_back() -> None:
-    from papersift.bibtex_export import _LATEX_NAMES
-
-    for char, latex in _LATEX_NAMES.items():
+    for char, latex in LATEX_NAMES.items():
         assert latex_to_text(latex) == char, latex
 
 
@@ -248,9 +239,7 @@ def test_every_latex_name_decodes_back() -> None:
     ],
 )  # fmt: skip
 def test_author_names(authors: tuple[str, ...], ascii_only: bool, latex: str) -> None:
-    from papersift.bibtex_export import _names
-
-    assert _names(authors, ascii_only) == latex
+    assert author_field(authors, ascii_only) == latex
 
 
 def test_authors_that_clean_to_nothing_leave_no_empty_field() -> None:
@@ -407,7 +396,7 @@ def test_bib_entries_round_trip_raw() -> None:
             if name == "keywords":
                 value = ", ".join(w for w in value.split(", ") if w.casefold() not in tags)
             if value:
-                expected.append((name, _dotless(value)))
+                expected.append((name, dotless(value)))
             if name == "date":
                 expected.append(("year", value[:4]))  # for classic styles
         if not ({"author", "key"} & {name for name, _ in origin.fields}):
@@ -773,9 +762,7 @@ def _biber_ascii_safe() -> st.SearchStrategy[str]:
     such as ǹ (from `\\`{n}`). With lualatex, or classic bibtex, all characters work.
     Characters far outside Latin become ASCII fallbacks, so they are fine too.
     """
-    from papersift.bibtex_export import _LATEX_NAMES
-
-    named = sorted(set(_LATEX_NAMES) - {"\u2212"})
+    named = sorted(set(LATEX_NAMES) - {"\u2212"})
     return st.one_of(LATIN, st.sampled_from(named), st.characters(min_codepoint=0x2E80))
 
 
@@ -805,9 +792,7 @@ def _batch(strategy: st.SearchStrategy[list[Entry]], count: int) -> list[Entry]:
 
 def every_named_char(exclude: str = "") -> list[Entry]:
     """One entry per character ASCII mode has a LaTeX name for, in every kind of field."""
-    from papersift.bibtex_export import _LATEX_NAMES
-
-    chars = [c for c in sorted(_LATEX_NAMES) if c not in exclude]
+    chars = [c for c in sorted(LATEX_NAMES) if c not in exclude]
     return [
         Entry(
             Paper(id=f"char{i:04d}", title=f"T{i} x{c}y {c}", abstract=f"a {c} b",

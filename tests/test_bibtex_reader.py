@@ -10,16 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from papersift.bibtex_triage import triage_from_bibtex_fields
+from papersift.latex import braces_balanced, latex_to_text
 from papersift.models import PapersiftError
 from papersift.readers import detect_format, read_path
-from papersift.readers.bibtex import (
-    _split_names_outside_braces,
-    braces_balanced,
-    latex_to_text,
-    parse,
-    split_names,
-    triage_from_bibtex_fields,
-)
+from papersift.readers.bibtex import _split_names_outside_braces, parse, split_names
 
 DATA = Path(__file__).parent / "data" / "bibtex"
 
