@@ -23,6 +23,7 @@ CORE_MODULES = [
     "papersift.query.postings",
     "papersift.query.cache",
     "papersift.query.index",
+    "papersift.query.live",
     "papersift.bibtex_export",
     "papersift.bibtex_triage",
     "papersift.citekeys",

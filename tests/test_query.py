@@ -476,6 +476,22 @@ def test_module_does_not_import_textual() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
+def test_the_package_loads_its_modules_on_first_use() -> None:
+    """`import papersift.query` and a `LiveIndex` (the TUI makes one at start) load no
+    numpy: the index's ~0.2 s of imports wait for the first search. Every public name
+    is there all the same."""
+    code = (
+        "import sys, papersift.query as q\n"
+        "from papersift.query.live import LiveIndex\n"
+        "assert 'numpy' not in sys.modules, 'numpy loaded at import'\n"
+        "for name in q.__all__:\n"
+        "    getattr(q, name)\n"
+        "assert set(q.__all__) <= set(dir(q))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
 # --------------------------------------------------------------------------- real corpus
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -25,12 +25,16 @@ from papersift import actions
 from papersift.actions import Change
 from papersift.models import PapersiftError
 from papersift.paths import styles_dir
+from papersift.query.live import IndexEvents, LiveIndex
 from papersift.store import Library
 from papersift.textsafe import clean
 from papersift.tui.commands import PapersiftCommands
 from papersift.tui.keymap import UiConfig, load_config, unknown_ids
 from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from papersift.query import Query, SearchIndex
 
 #: How often to look for changes made by another process.
 POLL_SECONDS = 2.0
@@ -136,24 +140,20 @@ class PapersiftApp(App[None]):
         self.config = config if config is not None else load_config()
         self.poll_seconds = poll_seconds
         self.ui_state: dict[str, Any] = library.load_ui_state()
-        self.index_lock = threading.RLock()
-        #: Held for a whole index build (one at a time; `index` waits on it).
-        self._build_lock = threading.Lock()
-        self._field_lock = threading.Lock()
-        self._index: Any = None
-        #: A text=False index answering field-only queries until `_index` is built.
-        self._field_index: Any = None
-        #: Whether `_field_index` was built after the texts were read (`has:abstract`
-        #: needs them; other field terms do not).
-        self._field_index_texts = False
-        #: Ids changed while an index is being built, one set per build in progress.
-        self._pending: list[set[str]] = []
+        #: The search index: built in a worker (`start_index_build`), its events
+        #: turned into messages here.
+        self.live = LiveIndex(
+            library,
+            events=IndexEvents(
+                texts_loaded=self._texts_loaded,
+                texts_failed=self._texts_failed,
+                progress=lambda done, total: self._post_to_main(IndexProgress(done, total)),
+                ready=lambda: self._post_to_main(IndexReady()),
+            ),
+        )
         self._undo: list[Change] = []
         self.main_screen: MainScreen | None = None
         self._theme_ready = False
-        #: `gc.freeze()` after the index build too (set by `run`, which froze the
-        #: loaded library; not in tests, where many apps share one process).
-        self.freeze_gc = False
 
     # ------------------------------------------------------------------ start / stop
 
@@ -246,174 +246,72 @@ class PapersiftApp(App[None]):
         )
 
     # ------------------------------------------------------------------ search index
+    # The index's life cycle is `LiveIndex`'s; the app runs its build in a worker and
+    # turns its events into messages. The methods below are what screens call.
 
     @property
-    def index(self) -> Any:
+    def freeze_gc(self) -> bool:
+        """`gc.freeze()` after the index build too (set by `run`, which froze the
+        loaded library; not in tests, where many apps share one process)."""
+        return self.live.freeze_gc
+
+    @freeze_gc.setter
+    def freeze_gc(self, value: bool) -> None:
+        self.live.freeze_gc = value
+
+    @property
+    def index(self) -> SearchIndex:
         """The search index over the library (waits for, or does, the build)."""
-        index = self._index
-        if index is None:
-            with self._build_lock:
-                index = self._index
-                if index is None:
-                    self._make_index()
-                    index = self._index
-        return index
+        return self.live.word_index()
+
+    @property
+    def _index(self) -> SearchIndex | None:
+        # The word index if built, without waiting (tests look at it).
+        return self.live.current
 
     @property
     def index_ready(self) -> bool:
         """True once words can be searched (`search` no longer returns None for them)."""
-        return self._index is not None
+        return self.live.ready
 
     def start_index_build(self) -> None:
         """Read the texts a lazy open left unread, then build the word index, in a
         thread worker (the main screen asks once its first rows are painted: both hold
         the GIL most of the time, and started at mount they slowed the first paint)."""
-        if not self.library.texts_loaded or (self._index is None and not self.library.is_empty()):
+        if not self.live.complete:
             self.run_worker(self._build_index, thread=True, group="index", exit_on_error=False)
 
     def _build_index(self) -> None:
-        self._load_texts()
-        if self.library.is_empty():
-            return
-        with self._build_lock:
-            if self._index is None:
-                self._make_index(announce=True)
+        self.live.build()
 
-    def _load_texts(self) -> None:
-        """Read the abstracts and BibTeX origins into the papers (a no-op if they are
-        there) and tell every screen; a damaged corpus is said once, here."""
-        if self.library.texts_loaded:
-            return
-        try:
-            self.library.ensure_texts()
-        except PapersiftError as exc:
-            # call_from_thread is safe here (no lock held); every later reader gets
-            # the same error from ensure_texts and carries on without the texts.
-            self.call_from_thread(self.say, str(exc), severity="error")
-            return
-        with self.index_lock:
-            if not self._field_index_texts:
-                self._field_index = None  # its has:abstract is wrong; the next is right
+    def _texts_loaded(self) -> None:
         # post_message, not call_from_thread: the UI thread may be waiting on `index`.
         for screen in list(self.screen_stack):
             screen.post_message(TextsLoaded())
 
+    def _texts_failed(self, exc: PapersiftError) -> None:
+        # call_from_thread is safe here (LiveIndex holds no lock when it says this).
+        self.call_from_thread(self.say, str(exc), severity="error")
+
     def rebuild_index(self) -> None:
         """Build the index afresh (after an import or another process's change)."""
-        with self._build_lock:
-            self._make_index()
+        self.live.rebuild()
 
-    def _make_index(self, *, announce: bool = False) -> None:
-        """Build from the library as it is now; call holding `_build_lock`. Changes
-        made while it builds are applied to it before it replaces the current one."""
-        from papersift.query import SearchIndex
-
-        with contextlib.suppress(PapersiftError):
-            # Abstracts are searched: read them first (or wait for the worker reading
-            # them). If they cannot be read (reported by `_load_texts`), titles,
-            # authors, tags and notes are still worth searching.
-            self.library.ensure_texts()
-        pending: set[str] = set()
-        with self.index_lock:
-            self._pending.append(pending)
-        progress = None
-        if announce:
-            step = 0
-
-            def progress(done: int, total: int) -> None:
-                nonlocal step
-                if done * 50 // max(total, 1) > step:  # every 2 %
-                    step = done * 50 // max(total, 1)
-                    self._post_to_main(IndexProgress(done, total))
-
-        try:
-            index = SearchIndex(
-                self.library.entries(), progress=progress, cache=self.library.index_cache
-            )
-        finally:
-            with self.index_lock:
-                self._pending.remove(pending)
-        with self.index_lock:
-            self._apply_updates(index, pending)
-            self._index = index
-            self._field_index = None
-        if self.freeze_gc:
-            gc.freeze()
-        if announce:
-            self._post_to_main(IndexReady())
-        if not index.from_cache and not self.library.readonly:
-            # After the index is in use: the next open reads it instead of building.
-            index.save_cache(self.library.index_cache)
-
-    def _post_to_main(self, message: Any) -> None:
+    def _post_to_main(self, message: Message) -> None:
         # post_message: never call_from_thread here, the UI thread may be waiting on
         # `index` (which holds the build lock).
         screen = self.main_screen
         if screen is not None:
             screen.post_message(message)
 
-    def search(self, query: Any, *, ranked: bool = False) -> list[str] | None:
+    def search(self, query: Query, *, ranked: bool = False) -> list[str] | None:
         """The ids matching a parsed query, in library order or best first (thread-safe).
 
         None while the word index is still being built and `query` has words or
-        phrases; field-only queries are answered meanwhile by a small index without
-        text (built on first need, in about a tenth of the time).
+        phrases (or asks about abstracts before the texts are read); field-only
+        queries are answered meanwhile (`LiveIndex.search`).
         """
-        with self.index_lock:
-            index = self._index
-            if index is None and not query.needs_text:
-                index = self._field_index
-        if index is None:
-            if query.needs_text:
-                return None
-            index = self._make_field_index()
-        if query.needs_abstracts and index is not self._index and not self._field_index_texts:
-            # `has:abstract` in a field index built before the texts were read would be
-            # wrong for every paper: wait for the word index (built right after them).
-            return None
-        return index.search_ids(query, ranked=ranked)
-
-    def _make_field_index(self) -> Any:
-        from papersift.query import SearchIndex
-
-        with self._field_lock:
-            with self.index_lock:
-                # (`is None`: an index of an empty library is falsy.)
-                index = self._index if self._index is not None else self._field_index
-                if index is not None:
-                    return index
-                pending: set[str] = set()
-                self._pending.append(pending)
-            with_texts = self.library.texts_loaded
-            try:
-                index = SearchIndex(self.library.entries(), text=False)
-            finally:
-                with self.index_lock:
-                    self._pending.remove(pending)
-            with self.index_lock:
-                self._apply_updates(index, pending)
-                if self._index is not None:
-                    return self._index
-                self._field_index = index
-                self._field_index_texts = with_texts
-            return index
-
-    def _apply_updates(self, index: Any, ids: Iterable[str]) -> None:
-        for pid in ids:
-            if pid in self.library.papers:
-                index.update(self.library.entry(pid))
-            else:
-                with contextlib.suppress(KeyError, ValueError):
-                    index.remove(pid)
-
-    def _update_index(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        with self.index_lock:
-            for pending in self._pending:
-                pending.update(ids)
-            for index in (self._index, self._field_index):
-                if index is not None:
-                    self._apply_updates(index, ids)
+        return self.live.search(query, ranked=ranked)
 
     # ------------------------------------------------------------------ changes
 
@@ -459,7 +357,7 @@ class PapersiftApp(App[None]):
             )
             return
         ids = touched_ids(change)
-        self._update_index(ids)
+        self.live.update(ids)
         self.call_from_thread(self._change_done, change, ids)
 
     def _change_done(self, change: Change, ids: frozenset[str]) -> None:
@@ -500,7 +398,7 @@ class PapersiftApp(App[None]):
             self.call_from_thread(self._undo_failed, change, f"{type(exc).__name__}: {exc}")
             return
         ids = touched_ids(change)
-        self._update_index(ids)
+        self.live.update(ids)
         self.call_from_thread(self._undo_done, change, ids)
 
     def _undo_failed(self, change: Change, message: str) -> None:
