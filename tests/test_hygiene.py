@@ -9,6 +9,7 @@ CORE_MODULES = [
     "papersift.models",
     "papersift.normalize",
     "papersift.readers",
+    "papersift.readers.formats",
     "papersift.readers.listing",
     "papersift.readers.bibtex",
     "papersift.readers.reading_list",

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 from papersift.memory import release_memory
 from papersift.models import PapersiftError
 from papersift.parallel.fork import cpus
-from papersift.readers import ReadResult, detect_format, read_path
+from papersift.readers import ReadResult, detect_format, format_named, read_path
 
 #: Below this many bytes of regular files, workers cost more than they save: starting
 #: one takes ~0.15 s, and every record is pickled back.
@@ -79,14 +79,13 @@ def plan(paths: Sequence[Path], min_bytes: int | None = None) -> list[int]:
 
 
 def _cost_per_byte(path: Path) -> float:
-    """Relative parse time per byte by format: BibTeX is ~5x a listing (dedupe's
-    features included)."""
+    """Relative parse time per byte of the file's format (`Format.cost_per_byte`)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(65536).decode("utf-8", "replace")
     except OSError:
         return 1.0
-    return 5.0 if detect_format(head, os.fspath(path)) == "bibtex" else 1.0
+    return format_named(detect_format(head, os.fspath(path))).cost_per_byte
 
 
 def read_in_workers(

@@ -1,22 +1,43 @@
 """Readers turn one file into `Record`s; the format is detected from the content.
 
 Each format has its own module (`listing`, `bibtex`, `reading_list`) with a
-`parse(text, file_name) -> ReadResult` function. Readers never touch the library:
-a file that fails raises `PapersiftError` before anything is imported.
+`parse(text, file_name) -> ReadResult` function, and one record in the registry
+(`readers.formats`), which detects formats and names them in messages. Readers never
+touch the library: a file that fails raises `PapersiftError` before anything is imported.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from papersift.models import PapersiftError, Record
+from papersift.readers.formats import (
+    FORMATS,
+    Format,
+    describe_formats,
+    detect_format,
+    format_named,
+    format_names,
+)
+
+__all__ = [
+    "FORMATS",
+    "MAX_FILE_BYTES",
+    "Format",
+    "ReadResult",
+    "decode",
+    "describe_formats",
+    "detect_format",
+    "format_named",
+    "format_names",
+    "parse_text",
+    "read_path",
+]
 
 #: Files bigger than this are refused before reading: no listing, .bib or reading
 #: list a person keeps comes near it, and reading it whole would cost gigabytes.
@@ -34,28 +55,6 @@ class ReadResult:
     #: `dedupe.features` of `records`, when the process that read the file computed
     #: them (see `parallel.readers`); None otherwise.
     features: list[Any] | None = field(default=None, repr=False)
-
-
-_BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
-
-
-_JSON_ARRAY = re.compile(r'\s*\[\s*(?:[\[{"\]\d-]|$)')
-
-
-def detect_format(text: str, file_name: str = "") -> str:
-    """Return "reading-list", "bibtex" or "listing" from the text (the name only breaks ties)."""
-    head = text.lstrip()[:1]
-    if head == "{":
-        return "reading-list"
-    if head == "[" and _JSON_ARRAY.match(text):
-        # A reading list is an object; a JSON array gets the reader's clear error. A
-        # listing whose first title starts with "[" ("[Re] …") is not JSON.
-        return "reading-list"
-    if _BIBTEX_ENTRY.search(text[:200_000]):
-        return "bibtex"
-    if file_name.lower().endswith((".bib", ".bibtex")):
-        return "bibtex"
-    return "listing"
 
 
 def decode(data: bytes, file_name: str) -> str:
@@ -76,8 +75,7 @@ def decode(data: bytes, file_name: str) -> str:
             ) from None
     if b"\x00" in data[:65536]:
         raise PapersiftError(
-            f"{file_name}: looks like a binary file (NUL bytes), not a listing, "
-            ".bib or reading list"
+            f"{file_name}: looks like a binary file (NUL bytes), not {describe_formats()}"
         )
     try:
         return data.decode("utf-8-sig")
@@ -89,30 +87,11 @@ def decode(data: bytes, file_name: str) -> str:
         ) from None
 
 
-def _parser(fmt: str) -> Callable[[str, str], ReadResult]:
-    # Imported lazily so that reading a listing never pays for bibtexparser's import.
-    if fmt == "listing":
-        from papersift.readers import listing
-
-        return listing.parse
-    if fmt == "bibtex":
-        from papersift.readers import bibtex
-
-        return bibtex.parse
-    if fmt == "reading-list":
-        from papersift.readers import reading_list
-
-        return reading_list.parse
-    raise PapersiftError(f"unknown format {fmt!r}")
-
-
 #: No real title comes near this; a longer one is a broken or hostile file, and would
 #: make every list view and search of the library slow.
 MAX_TITLE_CHARS = 10_000
 #: Abstracts and notes are paragraphs; a million characters is a book.
 MAX_TEXT_CHARS = 1_000_000
-#: A .bib line this long is no bibliography; refused before the parser spends seconds on it.
-MAX_BIBTEX_LINE = 1_000_000
 
 
 def _check_sizes(result: ReadResult) -> None:
@@ -135,31 +114,13 @@ def _check_sizes(result: ReadResult) -> None:
             )
 
 
-def _check_bibtex_lines(text: str, file_name: str) -> None:
-    start = 0
-    number = 1
-    while True:
-        end = text.find("\n", start)
-        stop = len(text) if end < 0 else end
-        if stop - start > MAX_BIBTEX_LINE:
-            raise PapersiftError(
-                f"{file_name}:{number}: a {stop - start:,}-character line; this is not a "
-                "bibliography papersift can read; nothing was imported"
-            )
-        if end < 0:
-            return
-        start, number = end + 1, number + 1
-
-
 def parse_text(text: str, file_name: str, fmt: str | None = None) -> ReadResult:
     """Parse already-decoded text; `fmt` forces a format, else it is detected.
 
     Whatever the reader, records with absurdly long text are refused (file and line).
     """
     fmt = fmt or detect_format(text, file_name)
-    if fmt == "bibtex" and len(text) > MAX_BIBTEX_LINE:
-        _check_bibtex_lines(text, file_name)
-    result = _parser(fmt)(text, file_name)
+    result = format_named(fmt).parse(text, file_name)
     _check_sizes(result)
     return result
 

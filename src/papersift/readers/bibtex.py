@@ -39,6 +39,8 @@ __all__ = ["MONTHS", "parse", "split_names"]
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 _BRACE = re.compile(r"[{}]")
+#: A .bib line this long is no bibliography; refused before the parser spends seconds on it.
+MAX_BIBTEX_LINE = 1_000_000
 
 
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
@@ -285,12 +287,31 @@ def _failure(block: model.Block) -> str:
     return f"{what} could not be read ({block.error})"
 
 
+def _check_lines(text: str, file_name: str) -> None:
+    start = 0
+    number = 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > MAX_BIBTEX_LINE:
+            raise PapersiftError(
+                f"{file_name}:{number}: a {stop - start:,}-character line; this is not a "
+                "bibliography papersift can read; nothing was imported"
+            )
+        if end < 0:
+            return
+        start, number = end + 1, number + 1
+
+
 def parse(text: str, file_name: str) -> ReadResult:
     """Parse a .bib file into one `Record` per entry, in file order.
 
     Raises `PapersiftError` ("file:line: ...") if any block fails to parse, a citation
-    key or field repeats, an entry has no title, or there are no entries at all.
+    key or field repeats, an entry has no title, a line is over `MAX_BIBTEX_LINE`
+    characters, or there are no entries at all.
     """
+    if len(text) > MAX_BIBTEX_LINE:
+        _check_lines(text, file_name)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     result = ReadResult(file=file_name, format="bibtex")
     problems: list[tuple[int, str]] = []

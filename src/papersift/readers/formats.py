@@ -1,0 +1,124 @@
+"""The import formats: one record per format, and detection from a file's content.
+
+`FORMATS` is the registry, in detection order. `detect_format` asks each format's
+content sniffer in that order; when none recognises the text, the file name decides
+(`extensions`); else the text is the last format's, the one without a sniffer (a
+listing, which accepts any text). Messages and argparse choices derive from the
+registry (`describe_formats`, `format_names`), so no other module lists the formats.
+
+A reader is loaded only when a file of its format is read, so reading a listing never
+pays for bibtexparser's import. Sniffers therefore live here, not in the readers: each
+is a cheap look at the text.
+
+Adding a format (RIS, CSV…) is one reader module `readers/NAME.py` with a
+`parse(text, file_name) -> ReadResult` function, one `Format(...)` line below (before
+the listing, which takes anything), and its tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from papersift.models import PapersiftError
+
+if TYPE_CHECKING:
+    from papersift.readers import ReadResult
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "describe_formats",
+    "detect_format",
+    "format_named",
+    "format_names",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One import format."""
+
+    #: The format's id: `ReadResult.format`, `parse_text(fmt=...)`, import reports.
+    name: str
+    #: What a user calls a file of this format, for messages ("a .bib file").
+    description: str
+    #: Reader module (`papersift.readers.NAME`) with `parse(text, file_name)`.
+    module: str
+    #: True if the text is surely of this format; None: any text (the last format only).
+    sniff: Callable[[str], bool] | None
+    #: File name endings that decide when no sniffer recognises the text.
+    extensions: tuple[str, ...] = ()
+    #: Parse time per byte relative to a listing, for sharing files between processes.
+    cost_per_byte: float = 1.0
+
+    def parse(self, text: str, file_name: str) -> ReadResult:
+        """Parse `text` with this format's reader (imported on first use)."""
+        reader: Callable[[str, str], ReadResult] = importlib.import_module(self.module).parse
+        return reader(text, file_name)
+
+
+_JSON_ARRAY = re.compile(r'\s*\[\s*(?:[\[{"\]\d-]|$)')
+_BIBTEX_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
+
+
+def _is_json(text: str) -> bool:
+    head = text.lstrip()[:1]
+    # A reading list is an object; a JSON array gets the reader's clear error. A listing
+    # whose first title starts with "[" ("[Re] …") is not JSON.
+    return head == "{" or (head == "[" and _JSON_ARRAY.match(text) is not None)
+
+
+def _has_bibtex_entry(text: str) -> bool:
+    return _BIBTEX_ENTRY.search(text[:200_000]) is not None
+
+
+FORMATS: tuple[Format, ...] = (
+    # Content alone decides: a .json file that is not JSON is read as a listing.
+    Format("reading-list", "a reading list", "papersift.readers.reading_list", _is_json),
+    Format(
+        "bibtex",
+        "a .bib file",
+        "papersift.readers.bibtex",
+        _has_bibtex_entry,
+        extensions=(".bib", ".bibtex"),
+        cost_per_byte=5.0,  # dedupe's features included
+    ),
+    Format("listing", "a saved listing page", "papersift.readers.listing", None),
+)
+
+
+
+def format_named(name: str) -> Format:
+    """The registered format called `name`; `PapersiftError` if there is none."""
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise PapersiftError(f"unknown format {name!r}")
+
+
+def format_names() -> list[str]:
+    """The formats' names in detection order (argparse choices, menus)."""
+    return [f.name for f in FORMATS]
+
+
+def describe_formats(conjunction: str = "or") -> str:
+    """The formats in words: "a reading list, a .bib file or a saved listing page"."""
+    words = [f.description for f in FORMATS]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def detect_format(text: str, file_name: str = "") -> str:
+    """The name of the format of `text`: the first format whose sniffer recognises it,
+    else one whose extension `file_name` has, else the catch-all (a listing)."""
+    for fmt in FORMATS:
+        if fmt.sniff is not None and fmt.sniff(text):
+            return fmt.name
+    lower = file_name.lower()
+    for fmt in FORMATS:
+        if fmt.extensions and lower.endswith(fmt.extensions):
+            return fmt.name
+    return next(f.name for f in FORMATS if f.sniff is None)
