@@ -487,9 +487,9 @@ def select(
     """The entries the CLI's `--view/--query/--starred/--tag/--status/--sort` options
     describe: `filter_view`'s papers, narrowed by the other filters (all must match).
 
-    `search` answers the query (default: a one-shot index of `library`, read from its
-    word-index cache when that fits). A malformed query raises its `QueryError`; an
-    unknown view, sort or status a `PapersiftError` naming the choices.
+    `search` answers the query (default: a one-shot `LiveIndex` of `library`). A
+    malformed query raises its `QueryError`; an unknown view, sort or status a
+    `PapersiftError` naming the choices.
     """
     from papersift.query import QueryError
 
@@ -522,13 +522,14 @@ def select(
 
 
 def _one_shot_search(library: Library) -> Search:
-    """A `Search` over `library` for one command: indexes only what the query needs."""
-    from papersift.query import SearchIndex
+    """A `Search` over `library` for one command: reads the texts and builds the word
+    index only if the query needs them (from the index cache when it fits), and leaves
+    the cache as it was (a one-shot command should not pay for writing it)."""
+    from papersift.query.live import LiveIndex
+
+    live = LiveIndex(library, save_cache=False)
 
     def search(query: Query, *, ranked: bool = False) -> list[str]:
-        if query.needs_text or query.needs_abstracts:
-            library.ensure_texts()  # words are searched in abstracts too
-        index = SearchIndex(library.entries(), text=query.needs_text, cache=library.index_cache)
-        return index.search_ids(query, ranked=ranked)
+        return live.search(query, ranked=ranked, wait=True) or []
 
     return search
