@@ -14,8 +14,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-#: Triage statuses in workflow order. "inbox" means not triaged yet.
-STATUSES: tuple[str, ...] = ("inbox", "to-read", "reading", "read", "discarded")
+
+@dataclass(frozen=True, slots=True)
+class StatusLabel:
+    """How one triage status is named to people, wherever it is shown."""
+
+    #: As stored and queried (`is:to-read`).
+    name: str
+    #: Its view's title and the heading in triage mode and the duplicates review.
+    title: str
+    #: In the paper list's status column.
+    short: str
+    #: What its key does, in the footer and the help ("Discard").
+    action: str
+    #: The key's longer description (the help screen, the footer's tooltip).
+    tooltip: str
+
+
+#: Triage statuses in workflow order, with their labels. "inbox" means not triaged yet.
+STATUS_LABELS: dict[str, StatusLabel] = {
+    label.name: label
+    for label in (
+        StatusLabel("inbox", "Inbox", "inbox", "Inbox", "Back to the inbox (not triaged)"),
+        StatusLabel("to-read", "To read", "to-read", "To read", "To read (read later)"),
+        StatusLabel("reading", "Reading", "reading", "Reading", "Reading (working through it)"),
+        StatusLabel("read", "Read", "read", "Read", "Read (checked off)"),
+        StatusLabel("discarded", "Discarded", "discarded", "Discard", "Discard (not relevant)"),
+    )
+}
+#: The statuses' names in workflow order.
+STATUSES: tuple[str, ...] = tuple(STATUS_LABELS)
 DEFAULT_STATUS = "inbox"
 
 

@@ -3,8 +3,8 @@
 Imported titles, abstracts, tags and notes are data. Printed raw, an ESC sequence could
 recolour the terminal, move the cursor, set the window title or write the clipboard
 (OSC 52); bidi overrides can make text read differently from what it is. The CLI prints
-everything through `clean`/`one_line`; the TUI wraps them in `tui.safe_text`, which also
-builds Text objects so nothing is ever parsed as markup.
+everything through `clean_line`/`clean_block`/`one_line`; the TUI uses the same functions,
+and `tui.safe_text.plain` builds Text objects of them so nothing is ever parsed as markup.
 
 Every C0/C1 control (ESC included) and every bidi override/isolate is replaced by a
 visible placeholder: the Unicode "control pictures" for C0 and DEL (ESC shows as `␛`),
@@ -33,27 +33,40 @@ def _picture(match: re.Match[str]) -> str:
     return _REPLACEMENT
 
 
-def clean(text: str, *, keep_newlines: bool = True) -> str:
-    """`text` with control characters made visible and harmless.
-
-    With `keep_newlines` (abstracts, notes) line breaks are kept as LF; otherwise (titles,
-    tags, table cells) every line break and tab becomes a single space.
-    """
+def clean_block(text: str) -> str:
+    """`text` with control characters made visible and harmless, line breaks (as LF)
+    and tabs kept: for abstracts, notes, messages of several lines."""
     if not text:
         return ""
-    if keep_newlines:
-        return _UNSAFE.sub(_picture, _NEWLINES.sub("\n", text))
+    return _UNSAFE.sub(_picture, _NEWLINES.sub("\n", text))
+
+
+def clean_line(text: str) -> str:
+    """`text` with control characters made visible and harmless, on one line: every
+    line break and tab becomes a single space (titles, tags, table cells)."""
+    if not text:
+        return ""
     return _UNSAFE_ONE_LINE.sub(_picture, _LINE_BREAK.sub(" ", text))
 
 
+def clean(text: str, *, keep_newlines: bool = True) -> str:
+    """Deprecated: `clean_block(text)`, or `clean_line(text)` for `keep_newlines=False`.
+
+    Kept while callers move to the two names, which say which one they mean (this and
+    the TUI's old `clean` had opposite defaults).
+    """
+    return clean_block(text) if keep_newlines else clean_line(text)
+
+
 def has_controls(text: str) -> bool:
-    """True if `clean` would change anything besides line breaks."""
+    """True if `clean_block` would change anything besides line breaks."""
     return bool(_UNSAFE.search(_NEWLINES.sub("\n", text)))
 
 
 def one_line(text: str, width: int | None = None) -> str:
-    """`clean` text on one line, cut to `width` characters with an ellipsis."""
-    text = clean(text, keep_newlines=False).strip()
+    """`clean_line` text without its outer spaces, cut to `width` characters with an
+    ellipsis."""
+    text = clean_line(text).strip()
     if width is not None and len(text) > width:
         return text[: max(0, width - 1)] + "…"
     return text

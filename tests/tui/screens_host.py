@@ -2,7 +2,8 @@
 
 `HostApp` implements the part of `PapersiftApp`'s contract the screens use (library,
 perform in a thread worker, an undo stack, `LibraryChanged` posted to every screen,
-view_ids), opens one screen over a plain base screen and records what it returned.
+view_ids, the stylesheets), opens one screen over a plain base screen and records what
+it returned.
 The library is real: the bundled sample corpus plus a .bib file that the importer's
 dedupe flags as three possible duplicates.
 """
@@ -28,6 +29,7 @@ from papersift.normalize import paper_id
 from papersift.paths import sample_corpus_files
 from papersift.store import Library
 from papersift.tui.messages import LibraryChanged
+from papersift.tui.styles import css_paths
 
 #: Hand-made variants of three sample papers, each recorded as a possible duplicate of
 #: it (written directly, so the pairs do not depend on dedupe's thresholds).
@@ -145,6 +147,9 @@ class BaseScreen(Screen[None]):
 
 class HostApp(App[None]):
     """Opens `make_screen()` over a plain screen; `results` gets what it returns."""
+
+    # The app's stylesheets, read as PapersiftApp reads them (no screen has its own).
+    CSS_PATH = css_paths()
 
     def __init__(self, library: Library, make_screen: Callable[[HostApp], Screen[Any]]) -> None:
         super().__init__()

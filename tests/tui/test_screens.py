@@ -21,7 +21,8 @@ from textual.widgets import Input, TextArea
 
 from papersift import actions
 from papersift.store import Library
-from papersift.tui.safe_text import clean, has_controls, plain
+from papersift.textsafe import clean_block, clean_line, has_controls
+from papersift.tui.safe_text import plain
 from papersift.tui.screens.confirm import ConfirmScreen
 from papersift.tui.screens.duplicates import DiffText, DuplicatesScreen, word_diff
 from papersift.tui.screens.note_editor import NoteEditor
@@ -100,11 +101,13 @@ async def type_text(pilot, text: str) -> None:
 
 
 def test_clean_makes_controls_visible_and_keeps_markup_literal() -> None:
-    assert clean("a\x1b[31mb") == "a␛[31mb"
-    assert clean("bell\x07 csi\x9b2J del\x7f") == "bell␇ csi\ufffd2J del␡"
-    assert clean("rtl\u202eevil") == "rtl\ufffdevil"
-    assert clean("two\nlines\r\nthree\tx") == "two lines three x"
-    assert clean("two\r\nlines\rx", multiline=True) == "two\nlines\nx"
+    assert clean_line("a\x1b[31mb") == "a␛[31mb"
+    assert clean_line("bell\x07 csi\x9b2J del\x7f") == "bell␇ csi\ufffd2J del␡"
+    assert clean_line("rtl\u202eevil") == "rtl\ufffdevil"
+    assert clean_line("two\nlines\r\nthree\tx") == "two lines three x"
+    assert clean_block("two\r\nlines\rx") == "two\nlines\nx"
+    assert plain("two\nlines").plain == "two lines"
+    assert plain("two\r\nlines", multiline=True).plain == "two\nlines"
     assert plain("[bold red]x[/] [link=https://e.example]y[/link]").plain == (
         "[bold red]x[/] [link=https://e.example]y[/link]"
     )
@@ -179,7 +182,7 @@ async def test_triage_moves_without_deciding(host, lib_dir: Path) -> None:
         await pilot.press("k", "k", "k")
         assert screen.position == 0
         title = app.library.papers[screen.current_id()].title
-        assert clean(title) in screen_text(app)
+        assert clean_line(title) in screen_text(app)
     assert not reread(lib_dir).triage
 
 
@@ -274,6 +277,73 @@ async def test_triage_tag_and_note_editors(host, lib_dir: Path) -> None:
     disk = reread(lib_dir)
     assert disk.triage_of(pid).tags == ("survey", "to cite")
     assert disk.triage_of(pid).note == "read section 3"
+
+
+async def test_triage_tag_edit_is_undone_from_the_next_paper(host, lib_dir: Path) -> None:
+    # The shared tag flow runs through triage's own perform, which remembers where the
+    # change was made: undo from the next paper goes back to it.
+    app = host(lambda app: TriageScreen(first_ids(app.library, 3), 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        pid = screen.current_id()
+        await pilot.press("t")
+        await settle(pilot)
+        await type_text(pilot, "later")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert len(app.performed) == 1
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.position == 1
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.position == 0
+    assert reread(lib_dir).triage_of(pid).tags == ()
+
+
+async def test_edit_tags_is_one_change_for_every_paper(host, lib_dir: Path) -> None:
+    from papersift.tui.screens.editing import edit_tags
+
+    app = host(lambda app: Screen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = first_ids(app.library, 2)
+        actions.add_tags(app.library, [ids[0]], ["old"])
+        edit_tags(app, [app.library.entry(pid) for pid in ids])
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, TagEditor)
+        assert editor.current == ["old"]  # any paper's tags are shown as theirs
+        await type_text(pilot, "-old, new")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert len(app.performed) == 1
+    disk = reread(lib_dir)
+    assert [disk.triage_of(pid).tags for pid in ids] == [("new",), ("new",)]
+
+
+async def test_edit_note_writes_nothing_when_the_note_is_unchanged(host, lib_dir: Path) -> None:
+    from papersift.tui.screens.editing import edit_note
+
+    app = host(lambda app: Screen())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pid = first_ids(app.library, 1)[0]
+        actions.set_note(app.library, pid, "same")
+        runs: list[object] = []
+        edit_note(app, app.library.entry(pid), perform=runs.append)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert runs == []
+        edit_note(app, app.library.entry(pid), perform=runs.append)
+        await settle(pilot)
+        await type_text(pilot, " more")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(runs) == 1  # through the perform given, not the app's
+        assert app.performed == []
 
 
 async def test_triage_escape_and_q_go_back(host) -> None:

@@ -1,5 +1,4 @@
-"""A yes/no question in a small dialog (y/n keys, or the buttons), and `key_of`, a
-helper the screens use to name keys in their hint lines."""
+"""A yes/no question in a small dialog (y/n keys, or the buttons)."""
 
 from __future__ import annotations
 
@@ -9,33 +8,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from papersift.paths import styles_dir
 from papersift.tui.safe_text import plain
-
-SCREENS_CSS = styles_dir() / "screens.tcss"
-
-
-def key_of(screen: Screen[object], action: str, *, every: bool = False) -> str:
-    """The key bound to `action` on `screen` as the footer shows it (after the user's
-    keymap), so hint lines never name a key that was remapped; `every`: all its keys,
-    joined by "/"."""
-    keys = [
-        screen.app.get_key_display(active.binding)
-        for active in screen.active_bindings.values()
-        if active.node is screen and active.binding.action == action
-    ]
-    if not keys:
-        return "?"
-    return "/".join(dict.fromkeys(keys)) if every else keys[0]
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask `question`; returns True for yes, False for no (escape is no)."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#confirm-no"
 
     BINDINGS: ClassVar[list[BindingType]] = [

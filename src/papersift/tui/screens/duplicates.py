@@ -26,13 +26,11 @@ from textual.widgets import Footer, Static
 
 from papersift import actions
 from papersift.models import Entry, Paper, PossibleDuplicate, Triage
-from papersift.paths import styles_dir
+from papersift.textsafe import clean_block, clean_line
+from papersift.tui.bindings import key_of
 from papersift.tui.messages import LibraryChanged, TextsLoaded
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import key_of
-from papersift.tui.screens.triage import STATUS_LABELS, describe_sources
-
-SCREENS_CSS = styles_dir() / "screens.tcss"
+from papersift.tui.safe_text import plain
+from papersift.tui.screens.triage import describe_sources, status_title
 
 Parts = list[tuple[str, bool]]
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
@@ -110,8 +108,9 @@ class DiffText(Widget):
             text.append("—", self.get_component_rich_style("difftext--missing", partial=True))
             return text
         changed = self.get_component_rich_style("difftext--changed", partial=True)
+        cleaned = clean_block if self._multiline else clean_line
         for part, differs in self._parts:
-            text.append(clean(part, multiline=self._multiline), changed if differs else "")
+            text.append(cleaned(part), changed if differs else "")
         return text
 
 
@@ -120,7 +119,7 @@ def _authors(paper: Paper) -> str:
 
 
 def _triage_line(triage: Triage) -> str:
-    bits = [STATUS_LABELS.get(triage.status, triage.status)]
+    bits = [status_title(triage.status)]
     if triage.starred:
         bits.insert(0, "★")
     if triage.tags:
@@ -148,7 +147,6 @@ _ROWS = (
 class DuplicatesScreen(Screen[None]):
     """Go through the library's possible duplicates and merge or keep them apart."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#dup-body"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -292,7 +290,7 @@ class DuplicatesScreen(Screen[None]):
         top.append(f"pair {self.position + 1} / {len(self.pairs)}")
         top.append(f"   score {pd.score:.0f}" if pd.score > 1 else f"   score {pd.score:.2f}")
         if pd.reason:
-            top.append("   " + clean(pd.reason))
+            top.append("   " + clean_line(pd.reason))
         verdict = self.decision(pd)
         if verdict == "merge":
             top.append("   ✓ merged")

@@ -24,18 +24,28 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from papersift.copy_formats import COPY_FORMATS
 from papersift.models import Entry, PapersiftError
-from papersift.paths import styles_dir
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import ConfirmScreen, key_of
+from papersift.textsafe import clean_line
+from papersift.tui.bindings import key_of
+from papersift.tui.safe_text import plain
+from papersift.tui.screens.confirm import ConfirmScreen
 
-SCREENS_CSS = styles_dir() / "screens.tcss"
 DEFAULT_PATH = "~/papersift-export.bib"
 #: From this many papers on, the save shows a progress bar while it works.
 BUSY_THRESHOLD = 500
 
-#: Copy formats (ids of `bibtex_export.COPY_FORMATS`) and the action that copies each.
-FORMATS = ("bibtex", "keys", "cite", "pandoc", "markdown", "abstract")
+#: The key that copies in each format at once, and its short name in the footer and
+#: help, by format id. The formats, their order and their menu labels are the core's
+#: `copy_formats.COPY_FORMATS`; a format added there needs a key here (a test checks).
+COPY_KEYS: dict[str, tuple[str, str]] = {
+    "bibtex": ("b", "BibTeX"),
+    "keys": ("k", "Keys"),
+    "cite": ("c", "\\cite"),
+    "pandoc": ("p", "Pandoc"),
+    "markdown": ("m", "Markdown"),
+    "abstract": ("a", "Abstracts"),
+}
 
 
 class ExportFormats(OptionList):
@@ -47,16 +57,20 @@ class ExportFormats(OptionList):
 class ExportScreen(ModalScreen[None]):
     """Copy or save the papers `ids` (in that order)."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#export-formats"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "copy('bibtex')", "BibTeX", id="export.bibtex", show=False),
-        Binding("k", "copy('keys')", "Keys", id="export.keys", show=False),
-        Binding("c", "copy('cite')", "\\cite", id="export.cite", show=False),
-        Binding("p", "copy('pandoc')", "Pandoc", id="export.pandoc", show=False),
-        Binding("m", "copy('markdown')", "Markdown", id="export.markdown", show=False),
-        Binding("a", "copy('abstract')", "Abstracts", id="export.abstract", show=False),
+        *(
+            Binding(
+                COPY_KEYS[fmt][0],
+                f"copy({fmt!r})",
+                COPY_KEYS[fmt][1],
+                id=f"export.{fmt}",
+                show=False,
+            )
+            for fmt in COPY_FORMATS
+            if fmt in COPY_KEYS
+        ),
         Binding("s", "focus_save", "Save to file…", id="export.focus-save"),
         Binding("ctrl+s", "save", "Save .bib", id="export.save"),
         Binding("escape", "close", "Close", id="export.close"),
@@ -100,16 +114,12 @@ class ExportScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        from papersift.bibtex_export import COPY_FORMATS
-
         menu = self.query_one(ExportFormats)
         key_style = menu.get_component_rich_style("exportformats--key", partial=True)
-        for fmt in FORMATS:
-            if fmt not in COPY_FORMATS:
-                continue
+        for fmt, label in COPY_FORMATS.items():
             text = Text(end="")
             text.append(f"{key_of(self, f'copy({fmt!r})'):>3}  ", key_style)
-            text.append(COPY_FORMATS[fmt])
+            text.append(label)
             menu.add_option(Option(text, id=fmt))
         menu.highlighted = 0
         self.query_one("#export-hint", Static).update(
@@ -154,7 +164,7 @@ class ExportScreen(ModalScreen[None]):
 
     def _say(self, message: str, severity: str = "information") -> None:
         self.notify(
-            clean(message),
+            clean_line(message),
             severity=severity,  # type: ignore[arg-type]
             timeout=8 if severity == "error" else 4,
             markup=False,
@@ -181,8 +191,8 @@ class ExportScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _copy(self, fmt: str) -> None:
-        from papersift.bibtex_export import COPY_FORMATS, copy_as
         from papersift.clipboard import copy_text
+        from papersift.copy_formats import copy_as
 
         app = self.app
         try:

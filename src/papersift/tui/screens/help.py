@@ -18,6 +18,11 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+# `class_bindings` is a deprecated re-export: tui/app.py's keymap check still imports it
+# from here (until it calls `bindings.keymap_clashes`); new code imports `bindings`.
+from papersift.tui.bindings import class_bindings as class_bindings
+from papersift.tui.bindings import key_labels, own_bindings
+
 if TYPE_CHECKING:
     from papersift.tui.app import PapersiftApp
 
@@ -29,38 +34,6 @@ SECTION_TITLES = {
     "Sidebar": "Views sidebar",
     "PapersiftApp": "Everywhere",
 }
-
-
-def class_bindings(cls: type) -> list[Binding]:
-    """The bindings papersift's own classes declare (not Textual's built-ins), one per
-    action, the subclass's first."""
-    out: list[Binding] = []
-    seen: set[str] = set()
-    for klass in cls.__mro__:
-        if not klass.__module__.startswith("papersift."):
-            continue
-        for binding in klass.__dict__.get("BINDINGS", []):
-            if isinstance(binding, Binding) and binding.action not in seen:
-                seen.add(binding.action)
-                out.append(binding)
-    return out
-
-
-def own_bindings(node: DOMNode) -> list[Binding]:
-    """The bindings papersift's own classes declare for `node`."""
-    return class_bindings(type(node))
-
-
-def key_labels(app: Any, binding: Binding) -> list[str]:
-    """How the keys bound now (keymap applied) are shown, e.g. ["↑", "k"]."""
-    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
-    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-    labels = []
-    for key in keys.split(","):
-        key = key.strip()
-        if key:
-            labels.append(app.get_key_display(binding.with_key(key, key_display=None)))
-    return labels
 
 
 def binding_rows(app: Any, node: DOMNode) -> list[tuple[str, str, str]]:

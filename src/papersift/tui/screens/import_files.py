@@ -22,7 +22,6 @@ from textual.widgets import Input, ProgressBar, Static
 from papersift.importer import FileReport, import_files
 from papersift.models import PapersiftError
 from papersift.tui.safe_text import plain
-from papersift.tui.screens.confirm import SCREENS_CSS
 
 _STAGES = {"read": "Reading files", "dedupe": "Finding duplicates", "write": "Saving"}
 
@@ -59,7 +58,6 @@ def report_line(report: FileReport) -> str:
 class ImportScreen(ModalScreen[None]):
     """Ask for files, import them with progress, show what happened."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#import-paths"
 
     BINDINGS: ClassVar[list[BindingType]] = [

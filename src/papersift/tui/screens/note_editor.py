@@ -10,7 +10,7 @@ unmounted without having been dismissed, it hands the text to the callback given
 `call_next` would never run). The callback then runs while the app is exiting and
 must save without relying on a worker (see `PapersiftApp.perform`).
 
-Notes can come from shared reading lists, so the text is shown through `clean()`:
+Notes can come from shared reading lists, so the text is shown through `clean_block()`:
 escape codes appear as `␛` instead of reaching the terminal. If the user closes the
 editor without editing, the original note (escape codes and all) is kept as it was.
 """
@@ -26,17 +26,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
-from papersift.paths import styles_dir
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import key_of
-
-SCREENS_CSS = styles_dir() / "screens.tcss"
+from papersift.textsafe import clean_block
+from papersift.tui.bindings import key_of
+from papersift.tui.safe_text import plain
 
 
 class NoteEditor(ModalScreen[str | None]):
     """Edit one paper's note; returns the new text, or None if it did not change."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#note-text"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,7 +45,7 @@ class NoteEditor(ModalScreen[str | None]):
         super().__init__()
         self.paper_title = title
         self.original = note
-        self._shown = clean(note, multiline=True)
+        self._shown = clean_block(note)
         self._finished = False
 
     def compose(self) -> ComposeResult:

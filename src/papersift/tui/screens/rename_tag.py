@@ -20,14 +20,13 @@ from textual.widgets import Input, Static
 
 from papersift.actions import clean_tag
 from papersift.models import PapersiftError
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import SCREENS_CSS
+from papersift.textsafe import clean_line
+from papersift.tui.safe_text import plain
 
 
 class RenameTagScreen(ModalScreen[tuple[str, str] | None]):
     """Ask for a tag and its new name; dismiss with (old, new) or None."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#rename-old"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -40,11 +39,11 @@ class RenameTagScreen(ModalScreen[tuple[str, str] | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        tags = [clean(t) for t in self.all_tags]
+        tags = [clean_line(t) for t in self.all_tags]
         with Vertical(id="rename", classes="dialog"):
             yield Static(plain("Rename or merge a tag (in every paper)"), id="rename-title")
             yield Input(
-                value=clean(self.current),
+                value=clean_line(self.current),
                 placeholder="tag to rename",
                 id="rename-old",
                 suggester=SuggestFromList(tags, case_sensitive=False),

@@ -31,12 +31,11 @@ from textual.widgets.option_list import Option
 from papersift import actions
 from papersift.actions import Change
 from papersift.models import PapersiftError
-from papersift.paths import styles_dir
 from papersift.store import Library
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import key_of
+from papersift.textsafe import clean_line
+from papersift.tui.bindings import key_of
+from papersift.tui.safe_text import plain
 
-SCREENS_CSS = styles_dir() / "screens.tcss"
 #: How many titles the header lists before it says "and N more".
 MAX_TITLES = 3
 MAX_SUGGESTIONS = 8
@@ -130,7 +129,6 @@ class NearMissPrompt(Static, can_focus=True):
 class TagEditor(ModalScreen[TagEdit | None]):
     """Edit the tags of the given papers; returns a `TagEdit`, or None if cancelled."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#tag-input"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -179,7 +177,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
         return plain("Tags" if n == 1 else f"Tags · {n} papers")
 
     def _title_list(self) -> Text:
-        lines = [f"• {clean(t)}" for t in self.titles[:MAX_TITLES]]
+        lines = [f"• {clean_line(t)}" for t in self.titles[:MAX_TITLES]]
         if len(self.titles) > MAX_TITLES:
             lines.append(f"  … and {len(self.titles) - MAX_TITLES} more")
         return Text("\n".join(lines), end="", no_wrap=True, overflow="ellipsis")
@@ -247,15 +245,15 @@ class TagEditor(ModalScreen[TagEdit | None]):
             text = Text(end="")
             if tag.casefold() in removed:
                 text.append("− ", mark_style)
-                text.append(clean(tag), removed_style)
+                text.append(clean_line(tag), removed_style)
                 text.append("  (will be removed)", mark_style)
             elif tag in self.added:
                 text.append("+ ", mark_style)
-                text.append(clean(tag), added_style)
+                text.append(clean_line(tag), added_style)
                 text.append("  (new)" if tag not in self.all_tags else "  (added)", mark_style)
             else:
                 text.append("• ", mark_style)
-                text.append(clean(tag))
+                text.append(clean_line(tag))
             options.append(Option(text))
         old = chips.highlighted
         chips.clear_options()
@@ -283,7 +281,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
         box.clear_options()
         for tag in self._suggestions_for(fragment):
             text = Text(end="")
-            text.append(("remove " if removing else "") + clean(tag))
+            text.append(("remove " if removing else "") + clean_line(tag))
             if not removing and tag in self.all_tags:
                 text.append(f"  {self.all_tags[tag]}", count_style)
             box.add_option(Option(text, id=tag))
@@ -316,8 +314,9 @@ class TagEditor(ModalScreen[TagEdit | None]):
         keep = key_of(self, "keep_new", every=True)
         skip = key_of(self, "skip_tag", every=True)
         text = Text(end="")
-        text.append(f"'{clean(typed)}' looks like the existing tag '{clean(existing)}'.\n")
-        text.append(f"{use}: use '{clean(existing)}'   {keep}: keep '{clean(typed)}'   ")
+        typed, existing = clean_line(typed), clean_line(existing)
+        text.append(f"'{typed}' looks like the existing tag '{existing}'.\n")
+        text.append(f"{use}: use '{existing}'   {keep}: keep '{typed}'   ")
         text.append(f"{skip}: skip it")
         self.query_one(NearMissPrompt).update(text)
 
@@ -351,7 +350,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
         for op, tag, exact in plan:
             if op == "remove":
                 if not self._remove(tag):
-                    self.notify(f"No tag '{clean(tag)}' on this to remove", markup=False)
+                    self.notify(f"No tag '{clean_line(tag)}' on this to remove", markup=False)
                 continue
             if exact or tag in self._known_tags():
                 self._add(tag)

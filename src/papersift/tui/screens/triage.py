@@ -26,43 +26,54 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from papersift import actions
-from papersift.models import DEFAULT_STATUS, Entry
-from papersift.paths import styles_dir
+from papersift.models import DEFAULT_STATUS, STATUS_LABELS, Entry
+from papersift.textsafe import clean_line
+from papersift.tui.bindings import STATUS_KEYS, key_of
 from papersift.tui.messages import LibraryChanged, TextsLoaded
-from papersift.tui.safe_text import clean, plain
-from papersift.tui.screens.confirm import key_of
-from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
+from papersift.tui.safe_text import plain
+from papersift.tui.screens.editing import edit_note, edit_tags
 
-SCREENS_CSS = styles_dir() / "screens.tcss"
-
-STATUS_LABELS = {
-    "inbox": "Inbox",
-    "to-read": "To read",
-    "reading": "Reading",
-    "read": "Read",
-    "discarded": "Discarded",
+#: The decisions in the order the hint names them (inbox, taking one back, last), with
+#: their binding ids (a user's `[keys]` names these: "discard", not "discarded").
+DECISION_IDS = {
+    "to-read": "triage.to-read",
+    "reading": "triage.reading",
+    "read": "triage.read",
+    "discarded": "triage.discard",
+    "inbox": "triage.inbox",
 }
+
+
+def status_title(status: str) -> str:
+    """A status as triage mode and the duplicates review head it ("To read"); an
+    unknown one (from a shared list) as written, on one line."""
+    label = STATUS_LABELS.get(status)
+    return label.title if label is not None else clean_line(status)
 
 
 def describe_sources(entry: Entry) -> str:
     """`file.txt#3, other.bib#7`: 0-based positions, as the detail pane and the CLI show."""
-    return ", ".join(f"{clean(s.file)}#{s.index}" for s in entry.paper.sources)
+    return ", ".join(f"{clean_line(s.file)}#{s.index}" for s in entry.paper.sources)
 
 
 class TriageScreen(Screen[None]):
     """Decide papers one by one; `ids` in list order, starting at `start`."""
 
-    CSS_PATH = SCREENS_CSS
     AUTO_FOCUS = "#triage-body"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The decisions are named in the hint line above the footer (with their
         # current keys), so the footer keeps room for the rest at 80 columns.
-        Binding("r", "decide('to-read')", "To read", id="triage.to-read", show=False),
-        Binding("w", "decide('reading')", "Reading", id="triage.reading", show=False),
-        Binding("x", "decide('read')", "Read", id="triage.read", show=False),
-        Binding("d", "decide('discarded')", "Discard", id="triage.discard", show=False),
-        Binding("i", "decide('inbox')", "Inbox", id="triage.inbox", show=False),
+        *(
+            Binding(
+                STATUS_KEYS[status],
+                f"decide({status!r})",
+                STATUS_LABELS[status].action,
+                id=binding_id,
+                show=False,
+            )
+            for status, binding_id in DECISION_IDS.items()
+        ),
         Binding("s", "star", "Star", id="triage.star"),
         Binding("t", "tags", "Tags", id="triage.tags"),
         Binding("n", "note", "Note", id="triage.note"),
@@ -118,14 +129,8 @@ class TriageScreen(Screen[None]):
     def hint(self) -> str:
         """The decision keys, as bound now: "r to read · w reading · …"."""
         keys = [
-            f"{key_of(self, f'decide({status!r})')} {label.lower()}"
-            for status, label in (
-                ("to-read", "To read"),
-                ("reading", "Reading"),
-                ("read", "Read"),
-                ("discarded", "Discard"),
-                ("inbox", "Inbox"),
-            )
+            f"{key_of(self, f'decide({status!r})')} {STATUS_LABELS[status].action.lower()}"
+            for status in DECISION_IDS
         ]
         return "Decide and go on:  " + " · ".join(keys)
 
@@ -265,16 +270,16 @@ class TriageScreen(Screen[None]):
         sources.display = bool(paper.sources)
         shared_lines = []
         for view in triage.shared:
-            bits = [clean(view.by) or "someone"]
+            bits = [clean_line(view.by) or "someone"]
             if view.starred:
                 bits.append("★")
             if view.status:
-                bits.append(clean(view.status))
+                bits.append(clean_line(view.status))
             if view.tags:
-                bits.append("tags: " + ", ".join(clean(t) for t in view.tags))
+                bits.append("tags: " + ", ".join(clean_line(t) for t in view.tags))
             line = " ".join(bits)
             if view.note:
-                line += f" — {clean(view.note)}"
+                line += f" — {clean_line(view.note)}"
             shared_lines.append(line)
         shared.update(plain("\n".join(shared_lines), multiline=True))
         shared.display = bool(shared_lines)
@@ -284,10 +289,10 @@ class TriageScreen(Screen[None]):
         text = Text(end="")
         text.append("★ starred" if triage.starred else "☆ not starred")
         text.append("   ")
-        text.append(STATUS_LABELS.get(triage.status, clean(triage.status)))
+        text.append(status_title(triage.status))
         if triage.tags:
             text.append("   tags: ")
-            text.append(", ".join(clean(t) for t in triage.tags))
+            text.append(", ".join(clean_line(t) for t in triage.tags))
         return text
 
     def _go(self, position: int) -> None:
@@ -335,34 +340,12 @@ class TriageScreen(Screen[None]):
         self._perform(lambda: actions.set_starred(library, [pid]))
 
     def action_tags(self) -> None:
-        entry = self.current_entry()
-        if entry is None:
-            return
-        library = self.papersift.library
-        pid = entry.id
-
-        def apply(edit: TagEdit | None) -> None:
-            if edit is not None and not edit.is_empty:
-                self._perform(lambda: apply_tag_edit(library, [pid], edit))
-
-        self.app.push_screen(
-            TagEditor([entry.paper.title], list(entry.triage.tags), library.all_tags()), apply
-        )
+        if (entry := self.current_entry()) is not None:
+            edit_tags(self.papersift, [entry], perform=self._perform)
 
     def action_note(self) -> None:
-        entry = self.current_entry()
-        if entry is None:
-            return
-        from papersift.tui.screens.note_editor import NoteEditor
-
-        library = self.papersift.library
-        pid = entry.id
-
-        def apply(note: str | None) -> None:
-            if note is not None:
-                self._perform(lambda: actions.set_note(library, pid, note))
-
-        self.app.push_screen(NoteEditor(entry.paper.title, entry.triage.note), apply)
+        if (entry := self.current_entry()) is not None:
+            edit_note(self.papersift, entry, perform=self._perform)
 
     def action_move(self, step: int) -> None:
         self._go(self.position + step)

@@ -1,6 +1,6 @@
 """Widgets of the main screen, and the text helpers they share.
 
-Everything shown from the library is data: it goes through `papersift.textsafe.clean`
+Everything shown from the library is data: it goes through `papersift.textsafe`
 (control characters become visible placeholders) and into `Text`/`Content` objects or
 plain segments, never into markup strings.
 """

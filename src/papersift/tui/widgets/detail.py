@@ -2,8 +2,8 @@
 
 The pane is one `Text` in one `Static` (one layout pass per cursor move, however many
 parts a paper has), styled through `COMPONENT_CLASSES` so `styles/app.tcss` decides the
-look. All text is data: it is cleaned (`textsafe.clean`) and appended to the `Text`
-as plain strings, never parsed as markup.
+look. All text is data: it is cleaned (`textsafe.clean_line`/`clean_block`) and
+appended to the `Text` as plain strings, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from papersift.models import Entry, SharedView
-from papersift.textsafe import clean
+from papersift.textsafe import clean_block, clean_line
 from papersift.tui.widgets import component_style, line_of
 
 
@@ -33,7 +33,7 @@ def _shared_lines(view: SharedView) -> tuple[str, str]:
         bits.append("tags " + ", ".join(line_of(t) for t in view.tags))
     if not bits:
         bits.append(f"seen by {who}")
-    note = f"“{clean(view.note).strip()}” — {who}" if view.note.strip() else ""
+    note = f"“{clean_block(view.note).strip()}” — {who}" if view.note.strip() else ""
     return " · ".join(bits), note
 
 
@@ -134,7 +134,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
                 text.append("\n")
                 text.append(body, self._style(part))
 
-        text.append(clean(paper.title, keep_newlines=False), self._style("title"))
+        text.append(clean_line(paper.title), self._style("title"))
 
         meta = []
         if paper.authors:
@@ -173,8 +173,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         if self._texts_loading and not paper.abstract:
             section("Abstract", "loading abstract…", "placeholder")
         else:
-            section("Abstract", clean(paper.abstract).strip(), "abstract")
-        section("Your note", clean(triage.note).strip(), "note")
+            section("Abstract", clean_block(paper.abstract).strip(), "abstract")
+        section("Your note", clean_block(triage.note).strip(), "note")
         if triage.shared:
             lines = []
             for view in triage.shared:

@@ -1,0 +1,98 @@
+"""The TUI's part of the user's config file: key bindings and the theme.
+
+The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
+
+    theme = "nord"
+
+    [keys]
+    star = "f"                 # a binding id = the key(s) that trigger it
+    status-read = "x,4"        # several keys: comma-separated (or a TOML list)
+
+Binding ids are listed on the help screen (`?`) and checked against the bindings by
+`tui.bindings.known_binding_ids`. Nothing here imports Textual: the app applies the
+result with `App.set_keymap` and `App.theme`. A broken config never stops the app:
+what cannot be used is reported in `UiConfig.problems` and ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papersift.paths import config_file
+
+# A key as Textual names it: "x", "X", "ctrl+x", "shift+f5", "question_mark", "?", "space".
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:\S)+$")
+
+
+@dataclass(slots=True)
+class UiConfig:
+    """What the config file asks of the TUI."""
+
+    path: Path
+    keys: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _key_list(value: object) -> str | None:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",")]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        parts = [p.strip() for v in value for p in v.split(",")]
+    else:
+        return None
+    if not parts or any(not p or not _KEY.match(p) for p in parts):
+        return None
+    return ",".join(parts)
+
+
+def load_config(path: Path | None = None) -> UiConfig:
+    """Read the TUI settings from the config file; a missing file is an empty config."""
+    path = Path(path) if path is not None else config_file()
+    config = UiConfig(path=path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return config
+    except OSError as exc:
+        config.problems.append(f"{path}: cannot read the config: {exc.strerror or exc}")
+        return config
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        config.problems.append(f"{path}: not UTF-8 text; the config was ignored")
+        return config
+    except tomllib.TOMLDecodeError as exc:
+        config.problems.append(f"{path}: {exc}; the config was ignored")
+        return config
+
+    theme = data.get("theme")
+    if theme is not None:
+        if isinstance(theme, str) and theme.strip():
+            config.theme = theme.strip()
+        else:
+            config.problems.append(f"{path}: theme must be a theme name in quotes")
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        config.problems.append(f'{path}: [keys] must be a table of binding-id = "key"')
+        keys = {}
+    for binding_id, value in keys.items():
+        key = _key_list(value)
+        if key is None:
+            config.problems.append(
+                f'{path}: [keys] {binding_id} = {value!r}: expected a key such as "x", '
+                '"ctrl+x" or "x,y"'
+            )
+            continue
+        config.keys[str(binding_id)] = key
+    return config
+
+
+def unknown_ids(keys: dict[str, str], known: Iterable[str]) -> list[str]:
+    """The binding ids in `keys` that no binding has (probably typos)."""
+    known_set = set(known)
+    return sorted(k for k in keys if k not in known_set)
