@@ -19,6 +19,7 @@ CORE_MODULES = [
     "papersift.actions",
     "papersift.query",
     "papersift.query.terms",
+    "papersift.query.dates",
     "papersift.query.language",
     "papersift.query.scoring",
     "papersift.query.postings",

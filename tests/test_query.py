@@ -4,12 +4,20 @@ check of `SearchIndex.search` against a slow reference matcher written from the 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, datetime
+from operator import ge as op_ge
+from operator import gt as op_gt
+from operator import le as op_le
+from operator import lt as op_lt
 from pathlib import Path
 
 import pytest
@@ -36,7 +44,17 @@ from papersift.query import cache as query_cache
 from papersift.query import index as query_index
 from papersift.readers import read_path
 
+from .conftest import SAMPLE_LISTINGS, make_library
+from .test_cli import run
+
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+DAY = 86400
+
+
+def ORD(year: int, month: int, day: int) -> int:
+    return date(year, month, day).toordinal()
 
 
 def W(value: str, field: str = "", negated: bool = False) -> Term:
@@ -111,6 +129,55 @@ PARSE_CASES: list[tuple[str, tuple[Term, ...]]] = [
         ),
     ),
     ("x a OR b y", (W("x"), Term("or", alternatives=(W("a"), W("b"))), W("y"))),
+    ("added:<7d", (Term("added", "<7d", "ago", hi=7 * DAY - 1),)),
+    ("added:<=7D", (Term("added", "<=7D", "ago", hi=7 * DAY),)),
+    ("added:>30d", (Term("added", ">30d", "ago", lo=30 * DAY + 1),)),
+    ("-added:>=2w", (Term("added", ">=2w", "ago", negated=True, lo=14 * DAY),)),
+    (
+        "added:<12h added:<1m",
+        (
+            Term("added", "<12h", "ago", hi=12 * 3600 - 1),
+            Term("added", "<1m", "ago", hi=30 * DAY - 1),
+        ),
+    ),
+    ("added:>1y", (Term("added", ">1y", "ago", lo=365 * DAY + 1),)),
+    ("added:today", (Term("added", "today", "days", lo=0, hi=0),)),
+    ("ADDED:Today", (Term("added", "Today", "days", lo=0, hi=0),)),
+    (
+        "added:2026-11",
+        (Term("added", "2026-11", "date", lo=ORD(2026, 11, 1), hi=ORD(2026, 11, 30)),),
+    ),
+    (
+        "added:2026-11-03",
+        (Term("added", "2026-11-03", "date", lo=ORD(2026, 11, 3), hi=ORD(2026, 11, 3)),),
+    ),
+    (
+        "added:2024-2-29",
+        (Term("added", "2024-2-29", "date", lo=ORD(2024, 2, 29), hi=ORD(2024, 2, 29)),),
+    ),
+    ("added:2026", (Term("added", "2026", "date", lo=ORD(2026, 1, 1), hi=ORD(2026, 12, 31)),)),
+    ("added:>=2026-11-01", (Term("added", ">=2026-11-01", "date", lo=ORD(2026, 11, 1)),)),
+    ("added:>2026-11", (Term("added", ">2026-11", "date", lo=ORD(2026, 12, 1)),)),
+    ("added:<2026-11", (Term("added", "<2026-11", "date", hi=ORD(2026, 10, 31)),)),
+    ("added:<=2026-11", (Term("added", "<=2026-11", "date", hi=ORD(2026, 11, 30)),)),
+    (
+        "added:=2026-11-03",
+        (Term("added", "=2026-11-03", "date", lo=ORD(2026, 11, 3), hi=ORD(2026, 11, 3)),),
+    ),
+    (
+        "added:2026-11-01..2026-11-15",
+        (
+            Term(
+                "added", "2026-11-01..2026-11-15", "date", lo=ORD(2026, 11, 1), hi=ORD(2026, 11, 15)
+            ),
+        ),
+    ),
+    (
+        "added:2026-10..2026-11",
+        (Term("added", "2026-10..2026-11", "date", lo=ORD(2026, 10, 1), hi=ORD(2026, 11, 30)),),
+    ),
+    ("added:2026-11..", (Term("added", "2026-11..", "date", lo=ORD(2026, 11, 1)),)),
+    ("added:..2026-10", (Term("added", "..2026-10", "date", hi=ORD(2026, 10, 31)),)),
 ]
 
 
@@ -163,6 +230,20 @@ ERROR_CASES: list[tuple[str, int, str]] = [
     ("OR a", 0, "OR needs a term"),
     ("a OR", 2, "OR needs a term"),
     ("a OR OR b", 5, "OR needs a term"),
+    ("added:7d", 6, "needs < or >"),
+    ("added:<7x", 6, 'unknown unit "x": use h (hours), d (days)'),
+    ("added:<7", 6, "a unit is missing"),
+    ("added:<", 6, "is not a time: use e.g. added:<7d"),
+    ("new added:soon", 10, "added:today, added:2026-11"),
+    ("added:2026-13", 6, "there is no date 2026-13"),
+    ("added:2026-02-29", 6, "there is no date"),
+    ("added:0000", 6, "there is no date"),
+    ("added:2026-11-15..2026-11-01", 6, "the first date is after the last"),
+    ("added:..", 6, "not a time"),
+    ("added:>=2026-11..2026-12", 6, "not a time"),
+    ("added:1234567890d", 6, "not a time"),
+    ("added:", 6, "needs a value"),
+    ("-added:", 7, "needs a value"),
 ]
 
 
@@ -199,6 +280,10 @@ _FRAGMENTS = st.sampled_from(
         ">=",
         "<",
         "..",
+        "added:",
+        "7d",
+        "2026-11",
+        "today",
         "2023",
         "starred",
         "read",
@@ -490,6 +575,214 @@ def test_the_package_loads_its_modules_on_first_use() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+# --------------------------------------------------------------------------- added:
+
+#: "Now" for the added: tests: a Friday afternoon, local time.
+NOW = datetime(2026, 11, 20, 15, 30).timestamp()
+
+
+def added_entry(pid: str, added: float) -> Entry:
+    return Entry(Paper(id=pid, title=f"Paper {pid}", added=added), Triage())
+
+
+def local(*parts: int) -> float:
+    return datetime(*parts).timestamp()  # type: ignore[arg-type]
+
+
+def added_ids(entries: list[Entry], text: str, now: float = NOW) -> list[str]:
+    return SearchIndex(entries, text=False).search_ids(parse(text), now=now)
+
+
+AGES = {
+    "hour": 3600,
+    "week-": 7 * DAY - 1,
+    "week": 7 * DAY,
+    "week+": 7 * DAY + 1,
+    "month-": 29 * DAY,
+    "month+": 31 * DAY,
+}
+BY_AGE = [added_entry(pid, NOW - age) for pid, age in AGES.items()] + [
+    added_entry("unknown", 0.0),  # papers from before `added` was kept
+    added_entry("future", NOW + 60),  # another machine's clock
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("added:<7d", ["hour", "week-", "future"]),
+        ("added:<1w", ["hour", "week-", "future"]),
+        ("added:<=7d", ["hour", "week-", "week", "future"]),
+        ("added:>7d", ["week+", "month-", "month+"]),
+        ("added:>=7d", ["week", "week+", "month-", "month+"]),
+        ("added:>30d", ["month+"]),
+        ("added:>1m", ["month+"]),
+        ("added:<2h", ["hour", "future"]),
+        ("added:>1y", []),
+        ("-added:<7d", ["week", "week+", "month-", "month+", "unknown"]),
+        ("added:<7d OR added:>30d", ["hour", "week-", "month+", "future"]),
+        ("added:>7d added:<30d", ["week+", "month-"]),
+    ],
+)
+def test_added_relative_to_now(text: str, expected: list[str]) -> None:
+    assert added_ids(BY_AGE, text) == expected
+
+
+BY_DATE = [
+    added_entry("oct31", local(2026, 10, 31, 23, 59, 59)),
+    added_entry("nov01", local(2026, 11, 1, 0, 0)),
+    added_entry("nov03", local(2026, 11, 3, 12, 0)),
+    added_entry("nov15", local(2026, 11, 15, 23, 59)),
+    added_entry("nov16", local(2026, 11, 16, 0, 0)),
+    added_entry("today", local(2026, 11, 20, 8, 0)),
+    added_entry("dec01", local(2026, 12, 1, 9, 0)),
+    added_entry("y2025", local(2025, 6, 1)),
+    added_entry("unknown", 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("added:2026-11", ["nov01", "nov03", "nov15", "nov16", "today"]),
+        ("added:2026-11-03", ["nov03"]),
+        ("added:=2026-11-15", ["nov15"]),
+        ("added:>=2026-11-01", ["nov01", "nov03", "nov15", "nov16", "today", "dec01"]),
+        ("added:>2026-11-15", ["nov16", "today", "dec01"]),
+        ("added:<2026-11", ["oct31", "y2025"]),
+        ("added:<=2026-11-01", ["oct31", "nov01", "y2025"]),
+        ("added:2026-11-01..2026-11-15", ["nov01", "nov03", "nov15"]),
+        ("added:2026-10..2026-11-03", ["oct31", "nov01", "nov03"]),
+        ("added:2026-11-16..", ["nov16", "today", "dec01"]),
+        ("added:..2025", ["y2025"]),
+        ("added:2026", ["oct31", "nov01", "nov03", "nov15", "nov16", "today", "dec01"]),
+        ("added:today", ["today"]),
+        ("-added:2026", ["y2025", "unknown"]),
+    ],
+)
+def test_added_dates_are_local_calendar_days(text: str, expected: list[str]) -> None:
+    assert added_ids(BY_DATE, text) == expected
+
+
+def test_added_counts_from_the_search_s_now() -> None:
+    """The same parsed query means other papers at another time: "now" is the search's,
+    the clock's unless one is given."""
+    query = parse("added:<7d")
+    index = SearchIndex(BY_AGE, text=False)
+    assert index.search_ids(query, now=NOW) == ["hour", "week-", "future"]
+    assert index.search_ids(query, now=NOW + 2 * DAY) == ["hour", "future"]
+    assert index.search_ids(parse("added:today"), now=NOW + DAY) == []
+    fresh = [added_entry("just", time.time() - 60), added_entry("old", time.time() - 8 * DAY)]
+    assert SearchIndex(fresh).search_ids(parse("added:<1h")) == ["just"]
+    assert [e.id for e in filter_entries(fresh, "-added:<7d")] == ["old"]
+
+
+def test_added_follows_updates() -> None:
+    index = SearchIndex(BY_AGE, text=False)
+    moved = replace(BY_AGE[0], paper=replace(BY_AGE[0].paper, added=NOW - 40 * DAY))
+    index.update(moved)
+    assert added_ids([moved, *BY_AGE[1:]], "added:>30d") == ["hour", "month+"]
+    assert index.search_ids(parse("added:>30d"), now=NOW) == ["hour", "month+"]
+    index.remove("month+")
+    assert index.search_ids(parse("added:>30d"), now=NOW) == ["hour"]
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset")
+def test_added_dates_follow_the_local_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1 November 2026 is 25 hours long in New York (summer time ends): a paper added
+    at 23:30 that day is still added:2026-11-01, and one added at 00:10 the day after
+    is not, which a day of 86,400 seconds from midnight would get wrong."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        entries = [
+            added_entry("early", local(2026, 11, 1, 0, 30)),
+            added_entry("late", local(2026, 11, 1, 23, 30)),
+            added_entry("next", local(2026, 11, 2, 0, 10)),
+        ]
+        assert entries[1].paper.added - entries[0].paper.added == 24 * 3600  # 23 h + 1
+        assert added_ids(entries, "added:2026-11-01") == ["early", "late"]
+        assert added_ids(entries, "added:>2026-11-01") == ["next"]
+        assert added_ids(entries, "added:today", now=local(2026, 11, 1, 23, 59)) == [
+            "early",
+            "late",
+        ]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+_UNIT = {"h": 3600, "d": DAY, "w": 7 * DAY, "m": 30 * DAY, "y": 365 * DAY}
+_OPS = {"<": op_lt, "<=": op_le, ">": op_gt, ">=": op_ge}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    op=st.sampled_from(sorted(_OPS)),
+    number=st.integers(0, 400),
+    unit=st.sampled_from(sorted(_UNIT)),
+    ages=st.lists(st.floats(-2 * DAY, 500 * DAY, allow_nan=False), min_size=1, max_size=12),
+)
+def test_added_ago_matches_its_spec(op: str, number: int, unit: str, ages: list[float]) -> None:
+    """`added:<Nu` and friends compare the age in whole seconds with N units."""
+    text = f"added:{op}{number}{unit.upper() if number % 2 else unit}"
+    query = parse(text)
+    assert parse(text) == query and query.terms[0].value == text.split(":", 1)[1]
+    entries = [added_entry(f"p{i}", NOW - age) for i, age in enumerate(ages)]
+    expected = [
+        e.id for e in entries if _OPS[op](math.floor(NOW - e.paper.added), number * _UNIT[unit])
+    ]
+    assert added_ids(entries, text) == expected
+
+
+_DAYS = st.dates(date(1971, 1, 1), date(2037, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    form=st.sampled_from(["day", "month", "year", ">=", ">", "<", "<=", "range"]),
+    first=_DAYS,
+    second=_DAYS,
+    times=st.lists(st.floats(local(1971, 1, 1), local(2038, 1, 1)), min_size=1, max_size=12),
+)
+def test_added_dates_match_their_spec(
+    form: str, first: date, second: date, times: list[float]
+) -> None:
+    """Each date form against `datetime.fromtimestamp(added).date()`, the local day."""
+    lo, hi = sorted((first, second))
+    text, wanted = {
+        "day": (f"{first}", lambda d: d == first),
+        "month": (f"{first:%Y-%m}", lambda d: (d.year, d.month) == (first.year, first.month)),
+        "year": (f"{first:%Y}", lambda d: d.year == first.year),
+        ">=": (f">={first}", lambda d: d >= first),
+        ">": (f">{first}", lambda d: d > first),
+        "<": (f"<{first}", lambda d: d < first),
+        "<=": (f"<={first}", lambda d: d <= first),
+        "range": (f"{lo}..{hi}", lambda d: lo <= d <= hi),
+    }[form]
+    entries = [added_entry(f"p{i}", t) for i, t in enumerate(times)]
+    expected = [e.id for e in entries if wanted(datetime.fromtimestamp(e.paper.added).date())]
+    assert added_ids(entries, f"added:{text}") == expected
+
+
+def test_cli_lists_what_came_in_this_week(library_path: Path) -> None:
+    old = [f"{i:012x}" for i in range(1, 4)]
+    make_library(library_path, old)  # added 0.0 (unknown), 1.0 and 2.0: in 1970
+    run("import", str(SAMPLE_LISTINGS[0]), library=library_path)
+    listed = json.loads(run("list", "--json", library=library_path).stdout)
+    new = [p["id"] for p in listed if p["id"] not in old]
+    assert new
+    week = run("list", "--json", "--query", "added:<7d", library=library_path).stdout
+    assert [p["id"] for p in json.loads(week)] == new
+    before = run("list", "--json", "--query", "-added:<7d", library=library_path).stdout
+    assert [p["id"] for p in json.loads(before)] == old
+    # (..1970: 1 January 1970 UTC is still 1969 west of Greenwich.)
+    table = run("list", "--query", "added:..1970", library=library_path).stdout
+    assert [line.split()[0] for line in table.splitlines()] == old[1:]
+    bad = run("list", "--query", "added:7d", library=library_path, check=False)
+    assert bad.returncode != 0 and "needs < or >" in bad.stderr
 
 
 # --------------------------------------------------------------------------- real corpus

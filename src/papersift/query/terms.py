@@ -22,6 +22,7 @@ import numpy as np
 
 from papersift.models import STATUSES, Paper, PapersiftError
 from papersift.normalize import search_fold as fold
+from papersift.query.dates import Span, comparison_bounds, parse_span, within
 from papersift.query.scoring import EXACT_SCORE, WORD
 
 __all__ = [
@@ -65,8 +66,9 @@ class Term:
     """One condition of a query; `kind` names its row of `TERM_KINDS`.
 
     `value` is folded (see `normalize.fold`) for text, tag, source and id terms and the
-    canonical name for `is`/`has`. Range terms (year) use `lo`/`hi` (inclusive, None =
-    open). `field` restricts a word or phrase ("" = title, abstract, tags and note). An
+    canonical name for `is`/`has`. Range terms (year, added) use `lo`/`hi` (inclusive,
+    None = open). `field` restricts a word or phrase ("" = title, abstract, tags and
+    note); for an added term it says what `lo`/`hi` count (`dates.Span.unit`). An
     "or" term matches when any of its `alternatives` does. `position` (0-based offset in
     the query text) is for messages and not part of equality.
     """
@@ -300,14 +302,8 @@ def _parse_has(v: FieldValue) -> Term:
 def _parse_year(v: FieldValue) -> Term:
     value = v.value
     if m := _YEAR_CMP.fullmatch(value):
-        op, year = m.group(1) or "=", int(m.group(2))
-        lo, hi = {
-            "=": (year, year),
-            ">=": (year, None),
-            ">": (year + 1, None),
-            "<=": (None, year),
-            "<": (None, year - 1),
-        }[op]
+        year = int(m.group(2))
+        lo, hi = comparison_bounds(m.group(1) or "", year, year)
     elif (m := _YEAR_RANGE.fullmatch(value)) and any(m.groups()):
         first, last = (m.group(1), m.group(2)) if m.group(3) is None else (m.group(3), m.group(4))
         lo = int(first) if first else None
@@ -379,6 +375,23 @@ def _evaluate_year(index: TermIndex, term: Term, scope: Scope) -> Matched:
     hi = _MAX_YEAR if term.hi is None else term.hi
     years = index.column("year", scope.n)
     return (years >= lo) & (years <= hi), None
+
+
+def _parse_added(v: FieldValue) -> Term:
+    try:
+        span = parse_span(v.value, v.field)
+    except ValueError as exc:
+        raise v.error(str(exc)) from None
+    return Term("added", v.value, span.unit, v.negated, span.lo, span.hi, position=v.position)
+
+
+def _added_of(paper: Paper) -> float | None:
+    return paper.added if paper.added > 0 else None  # 0: from before papers had one
+
+
+def _evaluate_added(index: TermIndex, term: Term, scope: Scope) -> Matched:
+    span = Span(term.field, term.lo, term.hi)
+    return within(span, index.column("added", scope.n), scope.now), None
 
 
 def _evaluate_source(index: TermIndex, term: Term, scope: Scope) -> Matched:
@@ -459,6 +472,20 @@ TERM_KINDS: tuple[TermKind, ...] = (
         fields=("id",),
         parse=_parse_folded,
         evaluate=_evaluate_id,
+    ),
+    # When the paper entered the library (`Paper.added`), relative to the search's
+    # `now` or as local dates: see `dates` for the syntax. `field` says what `lo`/`hi`
+    # count (`dates.Span.unit`).
+    TermKind(
+        "added",
+        help=(
+            ("added:<7d", "added less than 7 days ago (>30d: more; h d w m y)"),
+            ("added:2026-11", "added:today  added:2026-11-01..2026-11-15"),
+        ),
+        fields=("added",),
+        parse=_parse_added,
+        evaluate=_evaluate_added,
+        column=Column("added", "float64", float("nan"), _added_of),
     ),
     # Not a kind of its own: any term, negated (`Term.negated`); exclusions run last.
     TermKind("not", help=(("-term", "exclude, e.g. -tag:survey -is:read"),), cost=3),
