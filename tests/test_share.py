@@ -22,6 +22,7 @@ from papersift.models import STATUSES, Entry, Paper, PapersiftError, SharedView,
 from papersift.normalize import paper_id
 from papersift.readers import detect_format, parse_text, read_path
 from papersift.readers.reading_list import parse
+from papersift.share import validate as share_validate
 
 from .conftest import REPO, SAMPLE_DATA, SAMPLE_LISTINGS
 
@@ -277,9 +278,9 @@ def test_updated_follows_content_not_the_clock():
     entries = corpus_entries(count=10)
     data = share.build_list(entries, META)
     newest = max(e.triage.changed for e in entries)
-    assert data["updated"] == share._time_from_unix(newest)
+    assert data["updated"] == share.time_from_unix(newest)
     # The oldest time in the list: every paper was added at BASE_TIME.
-    assert data["created"] == share._time_from_unix(BASE_TIME)
+    assert data["created"] == share.time_from_unix(BASE_TIME)
 
 
 def test_write_refuses_to_overwrite_without_force(tmp_path: Path):
@@ -652,9 +653,9 @@ def test_deep_nesting_is_refused_before_parsing():
 
 
 def test_depth_limit_is_exact_and_ignores_brackets_in_strings():
-    share._check_depth("[" * 16 + "]" * 16, "f")
+    share_validate._check_depth("[" * 16 + "]" * 16, "f")
     with pytest.raises(PapersiftError, match="nested"):
-        share._check_depth("{" + "[" * 16 + "]" * 16 + "}", "f")
+        share_validate._check_depth("{" + "[" * 16 + "]" * 16 + "}", "f")
     raw = valid_raw()
     raw["papers"][0]["note"] = "[" * 10_000 + '\\"{'
     assert share.load_list(json.dumps(raw), "f")["papers"]
@@ -668,7 +669,7 @@ def test_oversized_string_is_refused():
 
 
 def test_oversized_text_is_refused_before_parsing(monkeypatch):
-    monkeypatch.setattr(share, "MAX_LIST_CHARS", 1000)
+    monkeypatch.setattr(share_validate, "MAX_LIST_CHARS", 1000)
     assert "more than" in load_error("{" + " " * 2000 + "}")
 
 
