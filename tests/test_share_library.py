@@ -8,8 +8,8 @@ import pytest
 
 from papersift import actions, share
 from papersift.importer import import_files
-from papersift.views import select
 from papersift.store import Library
+from papersift.views import select
 
 from .conftest import SAMPLE_DATA, SAMPLE_LISTINGS
 

@@ -91,7 +91,6 @@ FORMATS: tuple[Format, ...] = (
 )
 
 
-
 def format_named(name: str) -> Format:
     """The registered format called `name`; `PapersiftError` if there is none."""
     for fmt in FORMATS:
