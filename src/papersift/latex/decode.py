@@ -5,8 +5,9 @@ r"""LaTeX -> Unicode text: the decoder of every LaTeX value papersift reads.
 URL-like value (`\url{..}`, escapes) as the plain string it stands for. A small scanner of
 our own rather than pylatexenc (what bibtexparser's `LatexDecodingMiddleware` uses): that
 one drops `\textbraceleft`, reads `%` as a comment, turns `\cite` into "<cit.>", crashes
-on `\href` and is ~15x slower on a 10k-entry .bib (docs/architecture.md has the figures);
-a decoder that must read back our own export and never raise is easier to own than to
+on `\href`, fails 30 of the 170 BibTeX reader/export/hostile-text tests, and took 147 s
+on the 75k display values of a 10k-entry .bib that this decoder reads in 0.3 s. A
+decoder that must read back our own export and never raise is easier to own than to
 patch.
 """
 
