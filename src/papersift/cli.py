@@ -21,7 +21,7 @@ from pathlib import Path
 from papersift import __version__
 from papersift.models import STATUSES, Entry, PapersiftError
 from papersift.paths import config_file, default_library, user_name
-from papersift.textsafe import clean, json_safe, one_line
+from papersift.textsafe import clean_block, clean_line, json_safe, one_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -37,7 +37,7 @@ def _library(args: argparse.Namespace, *, readonly: bool = False, texts: bool = 
 
     library = Library(args.library, readonly=readonly, lazy_texts=not texts)
     # Another process (the TUI, an import) may hold the lock: say so instead of hanging.
-    library.on_wait = lambda message: _err(f"papersift: {clean(message)}")
+    library.on_wait = lambda message: _err(f"papersift: {clean_block(message)}")
     return library
 
 
@@ -137,20 +137,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     failed = 0
     for report in reports:
         for warning in report.warnings:
-            _err(f"warning: {clean(warning)}")
+            _err(f"warning: {clean_block(warning)}")
         if report.error:
             failed += 1
-            _err(f"error: {clean(report.error)}")
-            _out(f"{clean(report.file)}: FAILED, nothing imported")
+            _err(f"error: {clean_block(report.error)}")
+            _out(f"{clean_block(report.file)}: FAILED, nothing imported")
             continue
         _out(
-            f"{clean(report.file)}: read {report.read} ({report.format}), new {report.new}, "
+            f"{clean_block(report.file)}: read {report.read} ({report.format}), new {report.new}, "
             f"merged {report.merged}, unchanged {report.unchanged}, "
             f"possible duplicates {report.possible}"
         )
     _out(
         f"library: {len(library)} papers, {len(library.open_possible())} possible duplicates "
-        f"to review ({clean(str(args.library))})"
+        f"to review ({clean_block(str(args.library))})"
     )
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -244,9 +244,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     for pid in resolve_ids(library, args.ids):
         e = library.entry(pid)
         p, t = e.paper, e.triage
-        _out(f"{p.id}  {clean(p.title, keep_newlines=False)}")
+        _out(f"{p.id}  {clean_line(p.title)}")
         if p.authors:
-            _out(f"  authors: {clean('; '.join(p.authors))}")
+            _out(f"  authors: {clean_block('; '.join(p.authors))}")
         for label, value in (
             ("year", p.year),
             ("venue", p.venue),
@@ -255,22 +255,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             ("url", p.url),
         ):
             if value:
-                _out(f"  {label}: {clean(str(value))}")
+                _out(f"  {label}: {clean_block(str(value))}")
         _out(f"  status: {t.status}{'  starred' if t.starred else ''}")
         if t.tags:
-            _out(f"  tags: {clean(', '.join(t.tags))}")
+            _out(f"  tags: {clean_block(', '.join(t.tags))}")
         if t.note:
-            _out("  note: " + clean(t.note).replace("\n", "\n        "))
+            _out("  note: " + clean_block(t.note).replace("\n", "\n        "))
         for s in t.shared:
             star = ", starred" if s.starred else ""
             _out(
-                f"  from {clean(s.by)} ({clean(s.status) or 'no status'}{star}): "
-                f"{clean(s.note, keep_newlines=False)}"
+                f"  from {clean_block(s.by)} ({clean_block(s.status) or 'no status'}{star}): "
+                f"{clean_line(s.note)}"
             )
-        _out("  sources: " + ", ".join(f"{clean(s.file)}#{s.index}" for s in p.sources))
+        _out("  sources: " + ", ".join(f"{clean_block(s.file)}#{s.index}" for s in p.sources))
         if p.abstract:
             _out("")
-            _out("  " + clean(p.abstract))
+            _out("  " + clean_block(p.abstract))
         _out("")
     return EXIT_OK
 
@@ -310,7 +310,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if not (args.add or args.remove):
         # No change asked for: list the tags in use.
         for tag, count in library.all_tags().items():
-            _out(f"{count:6d}  {clean(tag)}")
+            _out(f"{count:6d}  {clean_block(tag)}")
         return EXIT_OK
     ids = _require_target(args, _selected(args, library))
     adds = [t for text in args.add or [] for t in actions.split_tags(text)]
@@ -338,7 +338,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     elif args.edit:
         text = _edit_in_editor(current)
     else:
-        _out(clean(current))
+        _out(clean_block(current))
         return EXIT_OK
     return _report_change(actions.set_note(library, pid, text))
 
@@ -390,7 +390,7 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
         _out(f"{pd.score:5.1f}  {pd.a}  {one_line(library.papers[pd.a].title, 70)}")
         _out(f"       {pd.b}  {one_line(library.papers[pd.b].title, 70)}")
         if pd.reason:
-            _out(f"       ({clean(pd.reason)})")
+            _out(f"       ({clean_block(pd.reason)})")
     if pairs:
         _out(f"{len(pairs)} pairs; decide with --merge ID ID or --keep-apart ID ID")
     return EXIT_OK
@@ -707,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except PapersiftError as exc:
-        _err(f"papersift: error: {clean(str(exc))}")
+        _err(f"papersift: error: {clean_block(str(exc))}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         _err("papersift: interrupted; the library is as it was after the last completed step")

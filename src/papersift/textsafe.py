@@ -49,15 +49,6 @@ def clean_line(text: str) -> str:
     return _UNSAFE_ONE_LINE.sub(_picture, _LINE_BREAK.sub(" ", text))
 
 
-def clean(text: str, *, keep_newlines: bool = True) -> str:
-    """Deprecated: `clean_block(text)`, or `clean_line(text)` for `keep_newlines=False`.
-
-    Kept while callers move to the two names, which say which one they mean (this and
-    the TUI's old `clean` had opposite defaults).
-    """
-    return clean_block(text) if keep_newlines else clean_line(text)
-
-
 def has_controls(text: str) -> bool:
     """True if `clean_block` would change anything besides line breaks."""
     return bool(_UNSAFE.search(_NEWLINES.sub("\n", text)))

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from papersift.models import STATUSES, Entry, Paper, PapersiftError, Triage
+from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError, Triage
 from papersift.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -54,13 +54,6 @@ __all__ = [
 DEFAULT_VIEW = "status:inbox"
 DUPLICATES = "duplicates"
 
-_STATUS_TITLES = {
-    "inbox": "Inbox",
-    "to-read": "To read",
-    "reading": "Reading",
-    "read": "Read",
-    "discarded": "Discarded",
-}
 
 # ---------------------------------------------------------------------- views
 
@@ -69,7 +62,8 @@ def view_title(key: str) -> str:
     """A view's name for people ("Inbox", "Tag: rlhf", "Source: mar-13.txt"), on one
     line and inert (tag and file names are data)."""
     if key.startswith("status:"):
-        return _STATUS_TITLES.get(key[7:], one_line(key[7:]))
+        label = STATUS_LABELS.get(key[7:])
+        return label.title if label is not None else one_line(key[7:])
     if key == "starred":
         return "Starred"
     if key == "all":

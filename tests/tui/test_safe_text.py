@@ -1,6 +1,5 @@
-"""One sanitiser: `textsafe.clean_line` / `clean_block` hold the logic, the TUI's
-`plain` builds Rich `Text` of them, and the old `clean` names (opposite defaults)
-are thin aliases until their last callers move."""
+"""One sanitiser: `textsafe.clean_line` / `clean_block` hold the logic, and the TUI's
+`plain` builds Rich `Text` of them."""
 
 from __future__ import annotations
 
@@ -9,9 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from papersift import textsafe
 from papersift.textsafe import clean_block, clean_line, has_controls
-from papersift.tui import safe_text
 from papersift.tui.safe_text import plain
 
 # Text rich in what terminals act on: C0/C1 controls, DEL, bidi controls, line breaks.
@@ -47,12 +44,3 @@ def test_plain_is_the_cleaned_text_as_data(text: str) -> None:
     assert plain(text).plain == clean_line(text)
     assert plain(text, multiline=True).plain == clean_block(text)
     assert plain(text).spans == []
-
-
-@given(HOSTILE)
-def test_the_old_names_are_aliases_with_their_old_defaults(text: str) -> None:
-    # textsafe.clean kept newlines by default, the TUI's clean did not.
-    assert textsafe.clean(text) == clean_block(text)
-    assert textsafe.clean(text, keep_newlines=False) == clean_line(text)
-    assert safe_text.clean(text) == clean_line(text)
-    assert safe_text.clean(text, multiline=True) == clean_block(text)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,14 +23,16 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from papersift import actions
 from papersift.actions import Change
 from papersift.models import PapersiftError
-from papersift.paths import styles_dir
 from papersift.query.live import IndexEvents, LiveIndex
 from papersift.store import Library
-from papersift.textsafe import clean
+from papersift.textsafe import clean_line
+from papersift.tui.bindings import keymap_clashes, known_binding_ids
 from papersift.tui.commands import PapersiftCommands
-from papersift.tui.keymap import UiConfig, load_config, unknown_ids
+from papersift.tui.config import UiConfig, load_config, unknown_ids
 from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.screens.main import MainScreen
+from papersift.tui.styles import css_paths
+from papersift.tui.widgets.paper_list import PaperList
 
 if TYPE_CHECKING:
     from papersift.query import Query, SearchIndex
@@ -40,65 +41,6 @@ if TYPE_CHECKING:
 POLL_SECONDS = 2.0
 #: Levels of undo kept.
 UNDO_LEVELS = 200
-
-#: Modules whose screens may carry bindings a keymap can target.
-_SCREEN_MODULES = (
-    "papersift.tui.screens.main",
-    "papersift.tui.screens.help",
-    "papersift.tui.screens.tag_editor",
-    "papersift.tui.screens.note_editor",
-    "papersift.tui.screens.triage",
-    "papersift.tui.screens.duplicates",
-    "papersift.tui.screens.export",
-    "papersift.tui.screens.confirm",
-    "papersift.tui.screens.rename_tag",
-    "papersift.tui.screens.import_files",
-    "papersift.tui.widgets.paper_list",
-    "papersift.tui.widgets.sidebar",
-    "papersift.tui.widgets.filter_bar",
-)
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id of papersift's app, screens and widgets (for checking a keymap)."""
-    ids = {b.id for b in PapersiftApp.BINDINGS if isinstance(b, Binding) and b.id}
-    for name in _SCREEN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        for value in vars(module).values():
-            bindings = getattr(value, "BINDINGS", None)
-            if isinstance(value, type) and isinstance(bindings, list):
-                ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
-    return ids
-
-
-def keymap_clashes(keymap: dict[str, str]) -> list[str]:
-    """Keys that a remapping gave to two bindings active on the paper list at once.
-
-    Textual only reports clashes within one widget's bindings; the list, the main
-    screen and the app are checked together here (the list's binding would win).
-    """
-    from papersift.tui.screens.help import class_bindings
-    from papersift.tui.widgets.paper_list import PaperList
-
-    owner: dict[str, Binding] = {}
-    problems = []
-    for cls in (PaperList, MainScreen, PapersiftApp):
-        for binding in class_bindings(cls):
-            remapped = binding.id in keymap
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            for key in (k.strip() for k in keys.split(",")):
-                first = owner.setdefault(key, binding)
-                if first.id == binding.id or first.action == binding.action:
-                    continue
-                if remapped or (first.id in keymap):
-                    problems.append(
-                        f"[keys] gives {key!r} to both {first.id} and {binding.id}; "
-                        f"it does {first.id}"
-                    )
-    return problems
 
 
 def touched_ids(change: Change) -> frozenset[str]:
@@ -115,10 +57,7 @@ class PapersiftApp(App[None]):
     """Triage reading lists of research papers from the keyboard."""
 
     TITLE = "papersift"
-    CSS_PATH: ClassVar[list[str | Path]] = [
-        styles_dir() / "app.tcss",
-        styles_dir() / "screens.tcss",
-    ]
+    CSS_PATH: ClassVar[list[str | Path]] = list(css_paths())
     COMMANDS = App.COMMANDS | {PapersiftCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -174,7 +113,7 @@ class PapersiftApp(App[None]):
         keys = self.config.keys
         if not keys:
             return
-        unknown = unknown_ids(keys, known_binding_ids())
+        unknown = unknown_ids(keys, known_binding_ids(PapersiftApp))
         if unknown:
             self.say(
                 f"{self.config.path}: [keys] has unknown binding ids: {', '.join(unknown)} "
@@ -183,7 +122,7 @@ class PapersiftApp(App[None]):
                 timeout=10,
             )
         self.set_keymap({k: v for k, v in keys.items() if k not in unknown})
-        for problem in keymap_clashes(self._keymap):
+        for problem in keymap_clashes(self._keymap, (PaperList, MainScreen, PapersiftApp)):
             self.say(f"{self.config.path}: {problem}", severity="warning", timeout=10)
 
     def _apply_theme(self) -> None:
@@ -320,7 +259,7 @@ class PapersiftApp(App[None]):
     ) -> None:
         """Notify with text that may hold data (never read as markup)."""
         self.notify(
-            clean(message),
+            clean_line(message),
             severity=severity,  # type: ignore[arg-type]
             timeout=timeout if timeout is not None else (8 if severity == "error" else 3),
             markup=False,

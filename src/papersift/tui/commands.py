@@ -62,7 +62,7 @@ class PapersiftCommands(Provider):
     """Commands for what the user can do on the current screen."""
 
     def _commands(self) -> list[Command]:
-        from papersift.tui.screens.help import key_labels, own_bindings
+        from papersift.tui.bindings import key_labels, own_bindings
 
         app: Any = self.app
         screen = self.screen

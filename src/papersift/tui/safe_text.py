@@ -24,7 +24,7 @@ from rich.text import Text
 
 from papersift.textsafe import clean_block, clean_line
 
-__all__ = ["clean", "plain"]
+__all__ = ["plain"]
 
 
 def plain(text: str, style: str = "", *, multiline: bool = False) -> Text:
@@ -36,9 +36,3 @@ def plain(text: str, style: str = "", *, multiline: bool = False) -> Text:
     component class).
     """
     return Text(clean_block(text) if multiline else clean_line(text), style=style, end="")
-
-
-def clean(text: str, *, multiline: bool = False) -> str:
-    """Deprecated: `textsafe.clean_line(text)`, or `textsafe.clean_block(text)` for
-    `multiline=True` (kept while callers move to the names that say which)."""
-    return clean_block(text) if multiline else clean_line(text)

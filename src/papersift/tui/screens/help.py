@@ -18,9 +18,6 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-# `class_bindings` is a deprecated re-export: tui/app.py's keymap check still imports it
-# from here (until it calls `bindings.keymap_clashes`); new code imports `bindings`.
-from papersift.tui.bindings import class_bindings as class_bindings
 from papersift.tui.bindings import key_labels, own_bindings
 
 if TYPE_CHECKING:

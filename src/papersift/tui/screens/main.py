@@ -36,8 +36,10 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from papersift import actions
-from papersift.models import STATUSES, Entry, Paper, PapersiftError
+from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError
+from papersift.tui.bindings import STATUS_KEYS
 from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
+from papersift.tui.screens.editing import edit_note, edit_tags
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
 from papersift.tui.widgets.paper_list import PaperList
@@ -65,24 +67,9 @@ COUNT_DELAY = 0.2
 #: The tags column never gets wider than this.
 TAGS_MAX = 28
 
-_STATUS_KEYS = {"inbox": "i", "to-read": "r", "reading": "w", "read": "x", "discarded": "d"}
-_STATUS_TOOLTIPS = {
-    "inbox": "Back to the inbox (not triaged)",
-    "to-read": "To read (read later)",
-    "reading": "Reading (working through it)",
-    "read": "Read (checked off)",
-    "discarded": "Discard (not relevant)",
-}
 #: The five status keys share one footer entry ("i r w x d status"): one key each
 #: did not fit beside the others at 120 columns. `?` lists them one by one.
 _STATUS_GROUP = Binding.Group("status")
-_STATUS_DESCRIPTIONS = {
-    "inbox": "Inbox",
-    "to-read": "To read",
-    "reading": "Reading",
-    "read": "Read",
-    "discarded": "Discard",
-}
 
 
 class MainScreen(Screen[None]):
@@ -92,11 +79,11 @@ class MainScreen(Screen[None]):
         Binding("s", "star", "Star", id="star", tooltip="Star or unstar (toggle)"),
         *(
             Binding(
-                _STATUS_KEYS[status],
+                STATUS_KEYS[status],
                 f"status('{status}')",
-                _STATUS_DESCRIPTIONS[status],
+                STATUS_LABELS[status].action,
                 id=f"status-{status}",
-                tooltip=_STATUS_TOOLTIPS[status],
+                tooltip=STATUS_LABELS[status].tooltip,
                 group=_STATUS_GROUP,
             )
             for status in STATUSES
@@ -715,37 +702,15 @@ class MainScreen(Screen[None]):
             self.papersift.perform(lambda: actions.set_status(library, ids, status))
 
     def action_tags(self) -> None:
-        ids = self._targets()
-        if not ids:
-            return
-        from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
-
-        library = self.papersift.library
-        titles = [self._entry_of(pid).paper.title for pid in ids]
-        current = list(dict.fromkeys(tag for pid in ids for tag in library.triage_of(pid).tags))
-
-        def apply(edit: TagEdit | None) -> None:
-            if edit is not None and (edit.add or edit.remove):
-                # One change (one undo) for the whole edit, as in triage mode.
-                self.papersift.perform(lambda: apply_tag_edit(library, ids, edit))
-
-        self.app.push_screen(TagEditor(titles, current, self._all_tags()), apply)
+        if ids := self._targets():
+            edit_tags(self.papersift, [self._entry_of(pid) for pid in ids])
 
     def action_note(self) -> None:
         pid = self.paper_list.cursor_id
         if pid is None:
             self.papersift.say("No paper here to write a note on.", severity="warning")
             return
-        from papersift.tui.screens.note_editor import NoteEditor
-
-        library = self.papersift.library
-        entry = self._entry_of(pid)
-
-        def apply(note: str | None) -> None:
-            if note is not None and note != entry.triage.note:
-                self.papersift.perform(lambda: actions.set_note(library, pid, note))
-
-        self.app.push_screen(NoteEditor(entry.paper.title, entry.triage.note), apply)
+        edit_note(self.papersift, self._entry_of(pid))
 
     def action_export(self) -> None:
         plist = self.paper_list

@@ -27,20 +27,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from papersift.models import STATUSES, Entry
+from papersift.models import STATUS_LABELS, STATUSES, Entry
 from papersift.tui.widgets import component_style, fit, fit_right, line_of
 from papersift.views import DEFAULT_SORT, SORTS, sort_mode
 
 #: Component classes that carry a background (see `PaperList._style`).
 _BLENDED = frozenset({"header", "cursor", "cursor-blurred", "selected"})
-
-STATUS_LABELS = {
-    "inbox": "inbox",
-    "to-read": "to-read",
-    "reading": "reading",
-    "read": "read",
-    "discarded": "discarded",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,7 +495,8 @@ class PaperList(ScrollView, can_focus=True):
             seg("★" if triage.starred else " ", self._style("star")),
         ]
         if cols.status:
-            label = STATUS_LABELS.get(triage.status, line_of(triage.status))
+            known = STATUS_LABELS.get(triage.status)
+            label = known.short if known is not None else line_of(triage.status)
             segments += [
                 seg(" "),
                 seg(
