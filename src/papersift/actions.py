@@ -164,6 +164,26 @@ def remove_tags(library: Library, ids: Sequence[str], tags: Iterable[str]) -> Ch
     return _apply(library, ids, f"untagged {_count(ids)}", fn)
 
 
+def edit_tags(
+    library: Library, ids: Sequence[str], *, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> Change:
+    """Remove then add tags on `ids` as ONE undoable change (what the tag editor asks
+    for at once, in the main list and in triage mode alike)."""
+    before: dict[str, Triage] = {}
+    parts = []
+    if remove:
+        change = remove_tags(library, ids, remove)
+        before.update(change.triage_before)
+        parts.append("-" + ", -".join(remove))
+    if add:
+        change = add_tags(library, ids, add)
+        for pid, triage in change.triage_before.items():
+            before.setdefault(pid, triage)
+        parts.append(", ".join(add))
+    count = "1 paper" if len(ids) == 1 else f"{len(ids)} papers"
+    return Change(description=f"tags of {count}: {'; '.join(parts)}", triage_before=before)
+
+
 def set_note(library: Library, paper_id: str, note: str) -> Change:
     """Replace the note of one paper (trailing whitespace trimmed)."""
     note = note.rstrip()

@@ -32,7 +32,6 @@ from papersift.tui.screens.tag_editor import (
     TagEdit,
     TagEditor,
     TagSuggestions,
-    apply_tag_edit,
     suggest_tags,
 )
 from papersift.tui.screens.triage import TriageScreen
@@ -590,11 +589,11 @@ def test_suggest_tags_ranks_prefix_then_fuzzy() -> None:
     assert "safety" not in suggest_tags("saf", tags, exclude=["Safety"])
 
 
-def test_apply_tag_edit_is_one_undoable_change(open_library) -> None:
+def test_a_tag_edit_is_one_undoable_change(open_library) -> None:
     library = open_library()
     ids = first_ids(library, 2)
     actions.add_tags(library, ids, ["old"])
-    change = apply_tag_edit(library, ids, TagEdit(add=["new"], remove=["old"]))
+    change = actions.edit_tags(library, ids, add=["new"], remove=["old"])
     assert [library.triage_of(pid).tags for pid in ids] == [("new",), ("new",)]
     actions.undo(library, change)
     assert [library.triage_of(pid).tags for pid in ids] == [("old",), ("old",)]

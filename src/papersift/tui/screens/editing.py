@@ -22,7 +22,7 @@ Perform = Callable[[Callable[[], Change]], None]
 def edit_tags(app: Any, entries: Sequence[Entry], *, perform: Perform | None = None) -> None:
     """Open the tag editor for `entries` (the tags any of them has are shown as
     theirs); what the user adds and removes is one change over all of them."""
-    from papersift.tui.screens.tag_editor import TagEdit, TagEditor, apply_tag_edit
+    from papersift.tui.screens.tag_editor import TagEdit, TagEditor
 
     library = app.library
     run = perform if perform is not None else app.perform
@@ -32,7 +32,7 @@ def edit_tags(app: Any, entries: Sequence[Entry], *, perform: Perform | None = N
 
     def apply(edit: TagEdit | None) -> None:
         if edit is not None and not edit.is_empty:
-            run(lambda: apply_tag_edit(library, ids, edit))
+            run(lambda: actions.edit_tags(library, ids, add=edit.add, remove=edit.remove))
 
     app.push_screen(TagEditor(titles, current, library.all_tags()), apply)
 

@@ -29,9 +29,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from papersift import actions
-from papersift.actions import Change
 from papersift.models import PapersiftError
-from papersift.store import Library
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import key_of
 from papersift.tui.safe_text import plain
@@ -51,23 +49,6 @@ class TagEdit:
     @property
     def is_empty(self) -> bool:
         return not self.add and not self.remove
-
-
-def apply_tag_edit(library: Library, ids: Sequence[str], edit: TagEdit) -> Change:
-    """Apply a `TagEdit` as one undoable change (removals first, then additions)."""
-    before: dict = {}
-    parts = []
-    if edit.remove:
-        change = actions.remove_tags(library, ids, edit.remove)
-        before.update(change.triage_before)
-        parts.append("-" + ", -".join(edit.remove))
-    if edit.add:
-        change = actions.add_tags(library, ids, edit.add)
-        for pid, triage in change.triage_before.items():
-            before.setdefault(pid, triage)
-        parts.append(", ".join(edit.add))
-    count = "1 paper" if len(ids) == 1 else f"{len(ids)} papers"
-    return Change(description=f"tags of {count}: {'; '.join(parts)}", triage_before=before)
 
 
 def suggest_tags(
