@@ -407,7 +407,8 @@ def _write_output(text: str, output: str | None, force: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from papersift.bibtex_export import ExportOptions, copy_as, export_bibtex
+    from papersift.bibtex_export import ExportOptions, export_bibtex
+    from papersift.copy_formats import copy_as
 
     library = _library(args, readonly=True)
     entries = _selected(args, library)
@@ -542,7 +543,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("import", help="import listing, BibTeX or reading-list files")
+    from papersift.copy_formats import COPY_FORMATS
+    from papersift.readers.formats import describe_formats
+
+    p = sub.add_parser("import", help=f"import files: {describe_formats()}")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
@@ -617,7 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as",
         dest="format",
-        choices=["bibtex", "keys", "cite", "pandoc", "markdown", "abstract"],
+        choices=list(COPY_FORMATS),
         help="output format",
     )
     p.add_argument(

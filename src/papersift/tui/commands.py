@@ -85,6 +85,8 @@ class PapersiftCommands(Provider):
 
         main = getattr(app, "main_screen", None)
         if main is not None and screen is main:
+            from papersift.copy_formats import COPY_FORMATS
+            from papersift.readers.formats import format_names
             from papersift.views import SORTS, view_title
 
             sidebar = main.sidebar
@@ -101,11 +103,8 @@ class PapersiftCommands(Provider):
             commands.append(
                 ("Rename or merge a tag…", partial(rename_tag, app, main), "in every paper")
             )
-            commands.append(("Import files…", partial(import_files, app), "listing, .bib, list"))
-            try:
-                from papersift.bibtex_export import COPY_FORMATS
-            except ImportError:
-                COPY_FORMATS = {}
+            hint = ", ".join(format_names())
+            commands.append(("Import files…", partial(import_files, app), hint))
             for fmt, label in COPY_FORMATS.items():
                 commands.append(
                     (

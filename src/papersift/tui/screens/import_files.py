@@ -21,6 +21,7 @@ from textual.widgets import Input, ProgressBar, Static
 
 from papersift.importer import FileReport, import_files
 from papersift.models import PapersiftError
+from papersift.readers.formats import describe_formats
 from papersift.tui.safe_text import plain
 
 _STAGES = {"read": "Reading files", "dedupe": "Finding duplicates", "write": "Saving"}
@@ -70,7 +71,7 @@ class ImportScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import", classes="dialog"):
-            yield Static(plain("Import listings, BibTeX files or reading lists"), id="import-title")
+            yield Static(plain(f"Import files: {describe_formats()}"), id="import-title")
             yield Input(placeholder="~/Downloads/refs.bib  ~/papers/*.txt", id="import-paths")
             yield Static(plain(""), id="import-stage")
             yield ProgressBar(id="import-files-bar", show_eta=False)

@@ -37,6 +37,7 @@ from textual.worker import Worker, get_current_worker
 
 from papersift import actions
 from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError
+from papersift.readers.formats import describe_formats
 from papersift.tui.bindings import STATUS_KEYS
 from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
 from papersift.tui.screens.editing import edit_note, edit_tags
@@ -458,7 +459,7 @@ class MainScreen(Screen[None]):
         if self.papersift.library.is_empty():
             plist.empty_message = (
                 "The library is empty: add papers with `papersift import FILE…` "
-                "(a .bib file, a reading list or a saved listing page)."
+                f"({describe_formats()})."
             )
         elif message.has_query:
             plist.empty_message = "No paper in this view matches the filter."
@@ -733,8 +734,9 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_worker(self, ids: list[str], fmt: str | None) -> None:
-        from papersift.bibtex_export import ExportOptions, copy_as, export_bibtex
+        from papersift.bibtex_export import ExportOptions, export_bibtex
         from papersift.clipboard import copy_text
+        from papersift.copy_formats import copy_as
 
         app = self.papersift
         library = app.library
