@@ -42,10 +42,6 @@ from bibtexparser.writer import BibtexFormat
 
 from papersift.bibtex_triage import has_triage, triage_fields
 from papersift.citekeys import citation_keys
-
-# Re-exported for callers that still import them from here (cli, tui): their home is
-# `copy_formats`.
-from papersift.copy_formats import COPY_FORMATS, copy_as
 from papersift.latex import (
     ascii_raw,
     clean_text,
@@ -60,11 +56,9 @@ from papersift.models import Entry, Paper
 from papersift.readers.bibtex import MONTHS, split_names
 
 __all__ = [
-    "COPY_FORMATS",
     "ExportOptions",
     "author_field",
     "clean_name",
-    "copy_as",
     "export_bibtex",
 ]
 

@@ -971,7 +971,7 @@ def export_of(n: int) -> Callable[[HostApp], Screen[Any]]:
 async def test_export_copy_as_puts_the_text_on_the_clipboard(
     host, no_system_clipboard, keys: list[str], fmt: str
 ) -> None:
-    from papersift.bibtex_export import copy_as
+    from papersift.copy_formats import copy_as
 
     app = host(export_of(3))
     async with app.run_test(size=SIZE) as pilot:
@@ -1114,7 +1114,7 @@ async def test_export_big_saves_show_progress_while_the_worker_runs(
 
 @NEEDS_EXPORT
 async def test_app_export_key_copies_the_view_as_keys(make_app, no_system_clipboard: None) -> None:
-    from papersift.bibtex_export import copy_as
+    from papersift.copy_formats import copy_as
     from papersift.tui.screens.export import ExportScreen
 
     from .conftest import settle as app_settle
