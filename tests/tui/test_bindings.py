@@ -117,6 +117,13 @@ def test_a_new_stylesheet_is_read_without_being_listed(
     assert [p.name for p in styles.css_paths()] == ["app.tcss", "screens.tcss", "triage.tcss"]
 
 
+def test_each_screens_stylesheet_is_named_after_its_module() -> None:
+    modules = {info.name for info in pkgutil.iter_modules(papersift.tui.screens.__path__)}
+    own = [p.stem for p in styles.css_paths() if p.name not in ("app.tcss", "screens.tcss")]
+    assert own, "the screens' rules are split per screen"
+    assert set(own) <= modules
+
+
 # ---------------------------------------------------------------------- status labels
 
 

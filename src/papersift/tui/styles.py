@@ -1,5 +1,10 @@
 """The TUI's stylesheets: every `*.tcss` file of the top-level `styles/` folder.
 
+`app.tcss` styles the App, the main screen, its widgets and the help; `screens.tcss` what the
+other screens share (the dialog frame, titles, hint lines); each other screen has a
+file named after its module (`triage.tcss` for `screens/triage.py`). A new screen's
+styles are a new file there: nothing lists the files.
+
 They are read once, by the App (`CSS_PATH = css_paths()`), for every screen: no screen
 sets its own `CSS_PATH`, and no module holds CSS of its own (`DEFAULT_CSS`, `CSS`). The
 test host app reads the same list, so screens tested alone look as they do in the app.
