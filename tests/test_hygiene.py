@@ -15,6 +15,7 @@ CORE_MODULES = [
     "papersift.readers.reading_list",
     "papersift.dedupe",
     "papersift.store",
+    "papersift.storage",
     "papersift.importer",
     "papersift.actions",
     "papersift.query",

@@ -108,7 +108,7 @@ def test_library_files_open_with_plain_tinydb(sample_library: Library, library_p
     papersift's table class, whose document ids are paper ids instead of counters)."""
     from tinydb import TinyDB
 
-    from papersift.store import KeyedTable
+    from papersift.storage import KeyedTable
 
     class PaperDB(TinyDB):
         table_class = KeyedTable

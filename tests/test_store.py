@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from papersift import actions, store
+from papersift import actions, storage, store
 from papersift.models import Paper, PapersiftError, Source, Triage
 from papersift.store import Library
 
@@ -276,7 +276,7 @@ def test_raw_bibtex_values_the_paper_gives_back_are_stored_once(library_path: Pa
     with library.locked():
         library.write_corpus(papers, [], {})
     data = orjson.loads((library_path / "corpus.json").read_bytes())
-    assert data["meta"]["library"]["version"] == store.CORPUS_VERSION
+    assert data["meta"]["library"]["version"] == storage.CORPUS_VERSION
     stored = {pid: t["bibtex"]["fields"] for pid, t in data["texts"].items()}
     assert ["abstract"] in stored["b1"] and ["author"] in stored["b1"]
     assert ["title", "Grounded {LLMs}: a survey"] in stored["b1"]  # was not the title
@@ -360,20 +360,20 @@ def _mixed_papers(n: int) -> dict[str, Paper]:
 
 def _parse_by_line(corpus: Path) -> dict | None:
     """What the line reader makes of a corpus file, texts included (None: not its layout)."""
-    storage = store.AtomicJSONStorage(corpus)
+    files = storage.AtomicJSONStorage(corpus)
     with open(corpus, "rb") as handle:
-        data, has_texts = store._parse_head(handle)
+        data, has_texts = storage.parse_corpus_head(handle)
         if has_texts:
             data["texts"] = {}
-            for batch in store._Texts(handle, corpus).batches():
+            for batch in storage.CorpusTexts(handle, corpus).batches():
                 data["texts"].update(batch)
-    assert storage.path == corpus
+    assert files.path == corpus
     return data
 
 
 def test_corpus_v3_keeps_the_texts_after_everything_else(library_path: Path, monkeypatch):
     # Small parse batches, so the batch boundaries are crossed by the test.
-    monkeypatch.setattr(store, "_LINES_PER_PARSE", 2)
+    monkeypatch.setattr(storage, "LINES_PER_PARSE", 2)
     papers = _mixed_papers(7)
     library = Library(library_path)
     with library.locked():
@@ -381,7 +381,7 @@ def test_corpus_v3_keeps_the_texts_after_everything_else(library_path: Path, mon
     raw = (library_path / "corpus.json").read_bytes()
     data = orjson.loads(raw)  # still one JSON document (TinyDB and doctor read it)
     assert list(data) == ["meta", "papers", "possible", "aliases", "texts"]
-    assert data["meta"]["library"]["version"] == store.CORPUS_VERSION == 3
+    assert data["meta"]["library"]["version"] == storage.CORPUS_VERSION == 3
     assert not any("abstract" in p or "bibtex" in p for p in data["papers"].values())
     assert set(data["texts"]) == {pid for pid, p in papers.items() if p.abstract or p.bibtex}
     head = raw[: raw.index(b'"texts":{')]
@@ -556,7 +556,7 @@ def test_damaged_texts_are_reported_and_block_corpus_writes(library_path: Path):
 
 
 def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path, monkeypatch):
-    monkeypatch.setattr(store, "_LINES_PER_PARSE", 2)
+    monkeypatch.setattr(storage, "LINES_PER_PARSE", 2)
     _filled(library_path, 5)
     corpus = library_path / "corpus.json"
     good = corpus.read_bytes()
@@ -585,7 +585,7 @@ def test_corpus_read_line_by_line_agrees_with_a_whole_parse(library_path: Path, 
     # texts included.
     corpus.write_bytes(orjson.dumps(orjson.loads(good)))
     with open(corpus, "rb") as handle:
-        assert store._parse_head(handle) == (None, False)
+        assert storage.parse_corpus_head(handle) == (None, False)
     for lazy_texts in (False, True):
         library = Library(library_path, lazy_texts=lazy_texts)
         assert library.papers == _papers(5) and library.texts_loaded
