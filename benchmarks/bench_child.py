@@ -299,7 +299,7 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
     # As papersift.tui.app.run does after loading the library.
     gc.freeze()
     app = PapersiftApp(library, poll_seconds=0)
-    app.freeze_gc = True
+    app.live.freeze_gc = True
     reps = int(args.get("reps", 10))
     deadline_s = float(args.get("timeout", 120))
     result: dict[str, Any] = {}
@@ -319,7 +319,7 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
             result["first_rows"] = len(app.main_screen.paper_list)
             # The index is built in a worker at start; the first search waits for it.
             t = time.monotonic()
-            _ = app.index
+            _ = app.live.word_index()
             result["index_ready_after_paint_s"] = round(time.monotonic() - t, 3)
             await pilot.press("slash")
             await pilot.pause()

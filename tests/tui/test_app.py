@@ -92,7 +92,7 @@ async def test_first_run_imports_sample_corpus_with_progress(tmp_path, make_app)
         assert not main.has_class("-importing")
         assert len(app.library) == SAMPLE_SIZE
         assert len(plist(app)) == SAMPLE_SIZE
-        assert len(app.index) == SAMPLE_SIZE
+        assert len(app.live.word_index()) == SAMPLE_SIZE
         messages = [n.message for n in app._notifications]
         assert any("Imported 318 sample papers" in m for m in messages)
     assert seen_progress == [True]
@@ -296,7 +296,7 @@ async def test_changes_are_announced_to_every_screen(make_app) -> None:
         # The search index follows the change.
         from papersift.query import parse
 
-        assert [p for p, _ in app.index.search(parse("is:starred"))] == [pid]
+        assert [p for p, _ in app.live.word_index().search(parse("is:starred"))] == [pid]
 
 
 # ---------------------------------------------------------------------- tags, notes, copy
@@ -462,7 +462,7 @@ async def test_filter_while_the_word_index_builds(make_app, lib_path, monkeypatc
             if sorted(plist(app).ids) == sorted(starred):
                 break
         assert sorted(plist(app).ids) == sorted(starred)
-        assert not app.index_ready
+        assert not app.live.ready
         bar.input.value = "multilingual"
         for _ in range(100):
             await pilot.pause(0.02)
@@ -472,14 +472,16 @@ async def test_filter_while_the_word_index_builds(make_app, lib_path, monkeypatc
         assert len(plist(app)) == SAMPLE_SIZE
         go.set()
         await settle(pilot, app)
-        assert app.index_ready
+        assert app.live.ready
         assert 0 < len(plist(app)) < SAMPLE_SIZE
         count = str(main.query_one("#match-count", Static).render())
         assert count == f"{len(plist(app))} of {SAMPLE_SIZE}"
         # A change made while the index was being built reached it.
         from papersift.query import parse
 
-        assert sorted(p for p, _ in app.index.search(parse("is:starred"))) == sorted(starred)
+        assert sorted(p for p, _ in app.live.word_index().search(parse("is:starred"))) == sorted(
+            starred
+        )
 
 
 async def test_filters_coalesce_while_one_runs(make_app, monkeypatch) -> None:
@@ -509,7 +511,9 @@ async def test_filters_coalesce_while_one_runs(make_app, monkeypatch) -> None:
         assert main.filter_bar.text == "alignment"
         from papersift.query import parse
 
-        expected = [p for p, _ in app.index.search(parse("is:inbox alignment"), ranked=True)]
+        expected = [
+            p for p, _ in app.live.word_index().search(parse("is:inbox alignment"), ranked=True)
+        ]
         assert plist(app).ids == expected
 
 
@@ -810,7 +814,7 @@ async def test_changes_by_another_process_show_up(make_app, lib_path) -> None:
         assert "from-cli" in list_text(app)[5]
         from papersift.query import parse
 
-        assert [p for p, _ in app.index.search(parse("tag:from-cli"))] == [pid]
+        assert [p for p, _ in app.live.word_index().search(parse("tag:from-cli"))] == [pid]
 
 
 # ---------------------------------------------------------------------- layout and palette

@@ -80,13 +80,13 @@ async def test_has_abstract_waits_for_the_texts(lib_path: Path, config_path):
             plist = app.query_one(PaperList)
             await _until(pilot, lambda: len(plist) > 0, "the first rows")
             # A field-only query is answered by the small index meanwhile...
-            assert app.search(parse("-is:starred")) is not None
+            assert app.live.search(parse("-is:starred")) is not None
             # ...but not one about abstracts: no paper has one yet.
-            assert app.search(parse("has:abstract")) is None
-            assert app.search(parse("is:inbox OR has:abstract")) is None
+            assert app.live.search(parse("has:abstract")) is None
+            assert app.live.search(parse("is:inbox OR has:abstract")) is None
             gate.set()
-            await _until(pilot, lambda: app.index_ready, "the word index")
-            assert sorted(app.search(parse("has:abstract"))) == sorted(with_abstract)
+            await _until(pilot, lambda: app.live.ready, "the word index")
+            assert sorted(app.live.search(parse("has:abstract"))) == sorted(with_abstract)
     finally:
         gate.set()
         app.library.close()
@@ -129,15 +129,15 @@ async def test_the_word_index_is_kept_for_the_next_open(lib_path: Path, make_app
     assert not cache.exists()
     first = make_app()
     async with first.run_test(size=(140, 40)) as pilot:
-        await _until(pilot, lambda: first.index_ready, "the word index")
+        await _until(pilot, lambda: first.live.ready, "the word index")
         await settle(pilot, first)
-        answer = sorted(first.search(parse("multilingual alignment")))
+        answer = sorted(first.live.search(parse("multilingual alignment")))
         assert answer
     # Written after the index went into use, by the same worker.
     assert cache.is_file()
     second = make_app()
     async with second.run_test(size=(140, 40)) as pilot:
-        await _until(pilot, lambda: second.index_ready, "the word index")
+        await _until(pilot, lambda: second.live.ready, "the word index")
         await settle(pilot, second)
-        assert second._index is not None and second._index.from_cache
-        assert sorted(second.search(parse("multilingual alignment"))) == answer
+        assert second.live.current is not None and second.live.current.from_cache
+        assert sorted(second.live.search(parse("multilingual alignment"))) == answer

@@ -35,7 +35,7 @@ from papersift.tui.styles import css_paths
 from papersift.tui.widgets.paper_list import PaperList
 
 if TYPE_CHECKING:
-    from papersift.query import Query, SearchIndex
+    pass
 
 #: How often to look for changes made by another process.
 POLL_SECONDS = 2.0
@@ -185,33 +185,8 @@ class PapersiftApp(App[None]):
         )
 
     # ------------------------------------------------------------------ search index
-    # The index's life cycle is `LiveIndex`'s; the app runs its build in a worker and
-    # turns its events into messages. The methods below are what screens call.
-
-    @property
-    def freeze_gc(self) -> bool:
-        """`gc.freeze()` after the index build too (set by `run`, which froze the
-        loaded library; not in tests, where many apps share one process)."""
-        return self.live.freeze_gc
-
-    @freeze_gc.setter
-    def freeze_gc(self, value: bool) -> None:
-        self.live.freeze_gc = value
-
-    @property
-    def index(self) -> SearchIndex:
-        """The search index over the library (waits for, or does, the build)."""
-        return self.live.word_index()
-
-    @property
-    def _index(self) -> SearchIndex | None:
-        # The word index if built, without waiting (tests look at it).
-        return self.live.current
-
-    @property
-    def index_ready(self) -> bool:
-        """True once words can be searched (`search` no longer returns None for them)."""
-        return self.live.ready
+    # The index's life cycle is `LiveIndex`'s (`self.live`: screens search and rebuild
+    # through it); the app runs its build in a worker and turns its events into messages.
 
     def start_index_build(self) -> None:
         """Read the texts a lazy open left unread, then build the word index, in a
@@ -232,25 +207,12 @@ class PapersiftApp(App[None]):
         # call_from_thread is safe here (LiveIndex holds no lock when it says this).
         self.call_from_thread(self.say, str(exc), severity="error")
 
-    def rebuild_index(self) -> None:
-        """Build the index afresh (after an import or another process's change)."""
-        self.live.rebuild()
-
     def _post_to_main(self, message: Message) -> None:
         # post_message: never call_from_thread here, the UI thread may be waiting on
         # `index` (which holds the build lock).
         screen = self.main_screen
         if screen is not None:
             screen.post_message(message)
-
-    def search(self, query: Query, *, ranked: bool = False) -> list[str] | None:
-        """The ids matching a parsed query, in library order or best first (thread-safe).
-
-        None while the word index is still being built and `query` has words or
-        phrases (or asks about abstracts before the texts are read); field-only
-        queries are answered meanwhile (`LiveIndex.search`).
-        """
-        return self.live.search(query, ranked=ranked)
 
     # ------------------------------------------------------------------ changes
 
@@ -385,7 +347,7 @@ class PapersiftApp(App[None]):
             return
         if not changed or get_current_worker().is_cancelled:
             return
-        self.rebuild_index()
+        self.live.rebuild()
         self.call_from_thread(self.post_library_changed, None)
 
     # ------------------------------------------------------------------ screens
@@ -409,7 +371,7 @@ def run(library_path: Path) -> None:
     gc.freeze()
     try:
         app = PapersiftApp(library)
-        app.freeze_gc = True
+        app.live.freeze_gc = True
         app.run()
     finally:
         library.close()

@@ -112,7 +112,7 @@ class ImportScreen(ModalScreen[None]):
         except PapersiftError as exc:
             self.app.call_from_thread(self._finished, [], str(exc))
             return
-        app.rebuild_index()
+        app.live.rebuild()
         self.app.call_from_thread(self._finished, reports, "")
 
     def _finished(self, reports: list[FileReport], error: str) -> None:

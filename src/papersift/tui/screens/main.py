@@ -324,7 +324,7 @@ class MainScreen(Screen[None]):
             self.post_message(self.ImportDone(0, str(exc)))
             return
         problems = [r.error for r in reports if r.error]
-        self.papersift.rebuild_index()
+        self.papersift.live.rebuild()
         self.post_message(self.ImportDone(len(library), "; ".join(problems) or None))
 
     def on_main_screen_import_progress(self, message: ImportProgress) -> None:
@@ -413,7 +413,7 @@ class MainScreen(Screen[None]):
         library = self.papersift.library
         papers = library.papers  # replaced, never changed in place, by corpus writes
         triage = dict(library.triage)  # a snapshot: writers update it in place
-        result = filter_view(view, text, sort, reverse, papers, triage, self.papersift.search)
+        result = filter_view(view, text, sort, reverse, papers, triage, self.papersift.live.search)
         if result.error is not None:
             return self.FilterDone(
                 generation, [], result.total, True, result.error, result.position
