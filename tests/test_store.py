@@ -144,7 +144,6 @@ def test_readonly_library_refuses_writes(library_path: Path):
 
 
 def test_backups_rotate(library_path: Path, monkeypatch):
-    from papersift import store
 
     monkeypatch.setattr(store, "BACKUP_INTERVAL", 0.0)
     library = _filled(library_path)
@@ -229,7 +228,6 @@ def test_bad_tags_are_refused(bad):
 
 
 def test_backups_are_spaced_across_processes(library_path: Path):
-    from papersift import store
 
     _filled(library_path)
     for i in range(store.BACKUP_GENERATIONS + 3):
