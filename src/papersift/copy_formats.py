@@ -12,8 +12,6 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
-from papersift.citekeys import citation_keys
-from papersift.latex import clean_text
 from papersift.models import Entry, Paper
 
 __all__ = ["COPY_FORMATS", "copy_as"]
@@ -32,6 +30,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
 
 def _markdown_text(text: str) -> str:
+    from papersift.latex import clean_text
+
     text = _MD_SPECIAL.sub(r"\\\1", clean_text(text, False))
     return re.sub(r"^(\d+)([.)])", r"\1\\\2", text)  # "1. Title" is no nested list
 
@@ -54,6 +54,11 @@ def copy_as(entries: Sequence[Entry], fmt: str, keys: Mapping[str, str] | None =
     `keys` (paper id -> key) overrides `citation_keys(entries)`, so that a copied
     citation can use the keys of a larger export.
     """
+    # Imported here, not at the top: the table above is read by every CLI command (its
+    # argparse choices), which should not pay for loading the LaTeX tables.
+    from papersift.citekeys import citation_keys
+    from papersift.latex import clean_text
+
     first: dict[str, Entry] = {}
     for entry in entries:
         first.setdefault(entry.id, entry)  # a paper listed twice is copied once

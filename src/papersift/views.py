@@ -431,13 +431,14 @@ def filter_view(
     are ANDed to the query as index terms; tag and source views keep their own rules,
     applied to the hits. A malformed query gives a result with `error` set and no ids.
     """
-    from papersift.query import Query, QueryError, parse
-
     mode = sort_mode(sort)
     ctx = SortContext(papers, triage, scores=scores or {})
     if not text.strip():
         ids = order(view_members(view, papers, triage), ctx, mode.key, reverse)
         return ViewResult(ids, len(ids), False)
+    # Imported here: a view without a query (most CLI calls) never pays for numpy.
+    from papersift.query import Query, QueryError, parse
+
     try:
         query = parse(text)
     except QueryError as exc:
@@ -485,8 +486,6 @@ def select(
     malformed query raises its `QueryError`; an unknown view, sort or status a
     `PapersiftError` naming the choices.
     """
-    from papersift.query import QueryError
-
     if status is not None and status not in STATUSES:
         raise PapersiftError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     view = parse_view(view)
@@ -497,6 +496,8 @@ def select(
         search = _one_shot_search(library)
     result = filter_view(view, query or "", sort, reverse, papers, triage, search)
     if result.error is not None:
+        from papersift.query import QueryError
+
         raise QueryError(result.error, result.position or 0)
     ids = result.ids
     wanted = [t.casefold() for t in tags]
@@ -519,11 +520,14 @@ def _one_shot_search(library: Library) -> Search:
     """A `Search` over `library` for one command: reads the texts and builds the word
     index only if the query needs them (from the index cache when it fits), and leaves
     the cache as it was (a one-shot command should not pay for writing it)."""
-    from papersift.query.live import LiveIndex
-
-    live = LiveIndex(library, save_cache=False)
+    live = None
 
     def search(query: Query, *, ranked: bool = False) -> list[str]:
+        nonlocal live
+        if live is None:
+            from papersift.query.live import LiveIndex
+
+            live = LiveIndex(library, save_cache=False)
         return live.search(query, ranked=ranked, wait=True) or []
 
     return search
