@@ -217,3 +217,26 @@ def test_cli_list_view_and_sort(library_path: Path) -> None:
     assert bad.returncode == 1 and "unknown view 'unread'" in bad.stderr
     bad = run("list", "--sort", "size", library=library_path, check=False)
     assert bad.returncode == 2 and "invalid choice: 'size'" in bad.stderr
+
+
+def test_a_new_sort_mode_is_one_row_and_reads_its_scores(monkeypatch) -> None:
+    """The recipe's slot: a mode that sorts by scores computed elsewhere (the ranking
+    model's "predicted relevance") is one row of SORTS, fed through `scores=`."""
+
+    def by_predicted(ids: list[str], ctx: views.SortContext) -> None:
+        predicted = ctx.scores.get("predicted", {})
+        ids.sort(key=lambda pid: -predicted.get(pid, 0.0))
+
+    mode = views.SortMode("predicted", "predicted relevance", by_predicted, descending=True)
+    monkeypatch.setitem(views.SORTS, "predicted", mode)
+    papers, triage = _corpus()
+    ids = list(papers)
+    scores = {"predicted": {ids[9]: 0.9, ids[4]: 0.7}}
+    search = _search(papers, triage)
+    result = views.filter_view("all", "", "predicted", False, papers, triage, search, scores=scores)
+    assert result.ids[:2] == [ids[9], ids[4]] and len(result.ids) == 20
+    result = views.filter_view(
+        "all", "-is:read", "predicted", True, papers, triage, search, scores=scores
+    )
+    assert result.ids[-2:] == [ids[4], ids[9]] and ids[1] not in result.ids
+    assert "predicted" in views.cycle_sorts()
