@@ -1,0 +1,1 @@
+"""Learning what the user cares about: features, the model, explanations, screening metrics."""
