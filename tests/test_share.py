@@ -26,7 +26,8 @@ from papersift.share import validate as share_validate
 
 from .conftest import REPO, SAMPLE_DATA, SAMPLE_LISTINGS
 
-SCHEMA_FILE = REPO / "src" / "papersift" / "schemas" / "reading-list-v1.schema.json"
+SCHEMA_FILE = REPO / "src" / "papersift" / "schemas" / "reading-list-v2.schema.json"
+SCHEMA_V1_FILE = REPO / "src" / "papersift" / "schemas" / "reading-list-v1.schema.json"
 SAMPLE_LIST = SAMPLE_DATA / "reading-list-alignment.json"
 TAG_POOL = ("rlhf", "dpo", "survey", "data", "naïve-π", "to discuss", "long-context")
 NOTE_POOL = (
@@ -40,10 +41,16 @@ BASE_TIME = datetime(2024, 3, 13, 9, 0, tzinfo=UTC).timestamp()
 
 
 @functools.cache
-def schema_validator() -> Draft202012Validator:
+def schema_validator(version: int = share.FORMAT_VERSION) -> Draft202012Validator:
     # Straight from the source file, not through share.schema(): the test checks the
     # file that ships, independently of how the module loads it.
-    return Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
+    path = SCHEMA_V1_FILE if version == 1 else SCHEMA_FILE
+    return Draft202012Validator(json.loads(path.read_text(encoding="utf-8")))
+
+
+def valid_in_some_version(value: object) -> bool:
+    """What jsonschema accepts with one of the shipped schemas (each pins its version)."""
+    return schema_validator(1).is_valid(value) or schema_validator(2).is_valid(value)
 
 
 def corpus_papers() -> list[Paper]:
@@ -352,8 +359,11 @@ def test_shipped_schema_is_valid_and_matches_the_module():
 def test_sample_list_is_valid_canonical_and_from_the_corpus():
     raw = SAMPLE_LIST.read_bytes()
     data = share.load_list(raw.decode(), SAMPLE_LIST.name)
-    assert share.dumps_list(data) == raw
-    assert schema_validator().is_valid(loads(raw))
+    # A version 1 file: read back as version 2 with every other byte the same.
+    assert b'"version": 1\n' in raw
+    assert share.dumps_list(data) == raw.replace(b'"version": 1\n', b'"version": 2\n')
+    assert schema_validator(1).is_valid(loads(raw))
+    assert schema_validator(2).is_valid(data)
     assert 8 <= len(data["papers"]) <= 15
     assert data["author"] == "papersift example"
     corpus = {p.id: p for p in corpus_papers()}
@@ -620,8 +630,8 @@ def test_unknown_field_is_caught_as_a_likely_typo():
 
 def test_newer_version_says_upgrade():
     raw = valid_raw()
-    raw["version"] = 2
-    raw["papers"][0]["new_v2_field"] = True  # not reported: the version is the problem
+    raw["version"] = 3
+    raw["papers"][0]["new_v3_field"] = True  # not reported: the version is the problem
     message = load_error(raw)
     assert "$.version" in message
     assert "newer papersift" in message and "upgrade" in message
@@ -710,7 +720,7 @@ def test_duplicate_ids_are_refused():
 
 def test_reading_a_bad_file_names_the_file(tmp_path: Path):
     path = tmp_path / "broken.json"
-    path.write_text('{"format": "papersift-reading-list", "version": 2}')
+    path.write_text('{"format": "papersift-reading-list", "version": 3}')
     with pytest.raises(PapersiftError, match=r"^broken\.json: \$\.version: .*upgrade"):
         read_path(path)
 
@@ -820,7 +830,7 @@ def test_fuzz_json_like_text_raises_only_papersift_error(text):
 def test_fast_check_agrees_with_jsonschema(value):
     # The loader decides validity with code generated from the schema (jsonschema is too
     # slow for big lists); it must accept exactly what jsonschema accepts.
-    assert share.matches_schema(value) == schema_validator().is_valid(value)
+    assert share.matches_schema(value) == valid_in_some_version(value)
 
 
 @pytest.mark.parametrize("field", ["id", "changed_at"])
@@ -830,6 +840,6 @@ def test_fast_check_agrees_on_a_final_newline(field):
     paper = {"id": "a1", "title": "t", "changed_at": "2024-03-13T09:30:00Z"}
     paper[field] += "\n"
     data = {"format": share.FORMAT_NAME, "version": 1, "name": "n", "papers": [paper]}
-    assert share.matches_schema(data) == schema_validator().is_valid(data) is True
+    assert share.matches_schema(data) == schema_validator(1).is_valid(data) is True
     with pytest.raises(PapersiftError, match=r"\$\.papers\[0\]\." + field):
         share.load_list(json.dumps(data), "list.json")

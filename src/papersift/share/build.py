@@ -29,6 +29,7 @@ from papersift.share.canonical import (
     MAX_LIST_CHARS,
     ListMeta,
     PaperView,
+    canonical_review,
     canonical_time,
     dumps_list,
     join_views,
@@ -41,8 +42,11 @@ from papersift.share.merge import merge_paper
 from papersift.share.validate import load_list, validate_list
 
 
-def build_list(entries: Sequence[Entry], meta: ListMeta) -> dict:
-    """The reading-list object for `entries`, as `meta.author`'s list (canonical form).
+def build_list(
+    entries: Sequence[Entry], meta: ListMeta, review: dict[str, Any] | None = None
+) -> dict:
+    """The reading-list object for `entries`, as `meta.author`'s list (canonical form),
+    with `review` (a review section, see `canonical_review`) if given.
 
     The user's triage becomes `meta.author`'s view; the views they received (`shared`)
     travel along. A user's view that only repeats tags received from others (never
@@ -90,6 +94,11 @@ def build_list(entries: Sequence[Entry], meta: ListMeta) -> dict:
         by_id[paper.id] = merge_paper(by_id[paper.id], item) if paper.id in by_id else item
         times.update((time_from_unix(paper.added), item["changed_at"]))
         times.update(o["at"] for o in item["others"])
+    section = None if review is None else canonical_review(review)
+    if section is not None:
+        # A decision is a change of the list like a note: `updated` says when.
+        times.update((section["created"], section["defined_at"], section["unblinded_at"]))
+        times.update(d["at"] for d in section["decisions"])
     times.discard("")
     try:
         # From the content, not the clock, so that building twice gives the same bytes.
@@ -99,13 +108,18 @@ def build_list(entries: Sequence[Entry], meta: ListMeta) -> dict:
         raise PapersiftError(f"list times must be ISO-8601 (got {str(exc)[:40]!r})") from None
     updated = max(updated, created)
     meta = replace(meta, created=created, updated=updated)
-    data = list_dict(meta, by_id.values())
+    data = list_dict(meta, by_id.values(), section)
     validate_list(data, f"reading list {meta.name!r}")
     return data
 
 
 def write_list(
-    path: Path, entries: Sequence[Entry], meta: ListMeta, *, force: bool = False
+    path: Path,
+    entries: Sequence[Entry],
+    meta: ListMeta,
+    *,
+    force: bool = False,
+    review: dict[str, Any] | None = None,
 ) -> None:
     """Write `entries` as a reading list to `path` atomically.
 
@@ -116,7 +130,7 @@ def write_list(
     path = Path(path)
     if force and not meta.created:
         meta = replace(meta, created=_existing_created(path))
-    atomic_write_bytes(path, dumps_list(build_list(entries, meta)), overwrite=force)
+    atomic_write_bytes(path, dumps_list(build_list(entries, meta, review)), overwrite=force)
 
 
 def _existing_created(path: Path) -> str:

@@ -19,7 +19,11 @@ import orjson
 from papersift.models import DEFAULT_STATUS
 
 FORMAT_NAME = "papersift-reading-list"
-FORMAT_VERSION = 1
+#: The version written. Version 1 (no `review`) is still read: `validate` checks it
+#: against its own schema and `migrate` lifts it to this one.
+FORMAT_VERSION = 2
+#: Every version this papersift reads.
+READ_VERSIONS = (1, 2)
 
 #: A reading list is a few hundred KB; 64 Mi characters is far beyond any real one and
 #: keeps a hostile file from costing gigabytes once parsed.
@@ -30,7 +34,9 @@ MAX_DEPTH = 16
 MAX_STRING = 1_000_000
 MAX_PAPERS = 1_000_000
 
-SCHEMA_RESOURCE = "schemas/reading-list-v1.schema.json"
+#: The shipped JSON Schema of each version read.
+SCHEMA_RESOURCES = {v: f"schemas/reading-list-v{v}.schema.json" for v in READ_VERSIONS}
+SCHEMA_RESOURCE = SCHEMA_RESOURCES[FORMAT_VERSION]
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})")
 #: The bibliographic text fields of a paper object.
@@ -231,9 +237,12 @@ def paper_dict(bib: dict[str, Any], views: dict[str, PaperView]) -> dict[str, An
     return paper
 
 
-def list_dict(meta: ListMeta, papers: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The list object: `meta` and the papers, sorted by id."""
-    return {
+def list_dict(
+    meta: ListMeta, papers: Iterable[dict[str, Any]], review: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The list object: `meta`, the papers sorted by id, and the review section if any
+    (canonical, see `canonical_review`; a list without one has no `review` key)."""
+    data: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "name": meta.name,
@@ -242,6 +251,76 @@ def list_dict(meta: ListMeta, papers: Iterable[dict[str, Any]]) -> dict[str, Any
         "created": meta.created,
         "updated": meta.updated,
         "papers": sorted(papers, key=lambda p: p["id"]),
+    }
+    if review is not None:
+        data["review"] = review
+    return data
+
+
+# --------------------------------------------------------------------------- reviews
+
+#: The fields of a review section that define it (the rest is who, when and the
+#: decisions). Two versions with different definitions keep the newer one whole.
+REVIEW_DEFINITION = ("criteria", "query", "reasons", "identified", "duplicates", "not_matching")
+
+
+def decision_key(decision: dict[str, Any]) -> tuple[str, str, bool]:
+    """What one decision is about: (paper, by, final). A section holds one per key."""
+    return (decision["paper"], decision["by"], bool(decision.get("final", False)))
+
+
+def decision_rank(decision: dict[str, Any]) -> tuple[str, str, str]:
+    """Which of two decisions with one key is kept: the newer, exact ties broken by the
+    values (a total order, so every machine keeps the same one)."""
+    return (decision["at"], decision["decision"], decision["reason"])
+
+
+def canonical_decision(decision: dict[str, Any]) -> dict[str, Any]:
+    """A decision object with every field present and its time canonical."""
+    return {
+        "paper": decision["paper"],
+        "by": decision["by"],
+        "decision": decision["decision"],
+        "reason": decision.get("reason", ""),
+        "at": canonical_time(decision.get("at", "")),
+        "final": bool(decision.get("final", False)),
+    }
+
+
+def join_decisions(decisions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One decision per (paper, by, final), the newest of each, sorted by that key."""
+    kept: dict[tuple[str, str, bool], dict[str, Any]] = {}
+    for raw in decisions:
+        decision = canonical_decision(raw)
+        key = decision_key(decision)
+        if key not in kept or decision_rank(decision) > decision_rank(kept[key]):
+            kept[key] = decision
+    return [kept[key] for key in sorted(kept)]
+
+
+def canonical_review(review: dict[str, Any]) -> dict[str, Any]:
+    """A (schema-valid) review section in the one form written: every field present,
+    reviewers and papers sorted and unique, reasons unique in their order, sources
+    sorted by file, decisions joined (`join_decisions`)."""
+    identified: dict[str, int] = {}
+    for source in review.get("identified", ()):
+        identified[source["file"]] = identified.get(source["file"], 0) + int(source["records"])
+    return {
+        "name": review["name"],
+        "criteria": review.get("criteria", ""),
+        "query": review.get("query", ""),
+        "reasons": list(dict.fromkeys(review.get("reasons", ()))),
+        "reviewers": sorted(set(review.get("reviewers", ()))),
+        "papers": sorted(set(review.get("papers", ()))),
+        "created": canonical_time(review.get("created", "")),
+        "created_by": review.get("created_by", ""),
+        "defined_at": canonical_time(review.get("defined_at", "")),
+        "unblinded_at": canonical_time(review.get("unblinded_at", "")),
+        "unblinded_by": review.get("unblinded_by", ""),
+        "identified": [{"file": f, "records": identified[f]} for f in sorted(identified)],
+        "duplicates": int(review.get("duplicates", 0)),
+        "not_matching": int(review.get("not_matching", 0)),
+        "decisions": join_decisions(review.get("decisions", ())),
     }
 
 

@@ -20,7 +20,15 @@ idempotent, so merging a version in twice changes nothing. Papers are matched by
 * bibliographic fields: a known value beats an empty one; two different values resolve
   the same way on every machine (the longer one, then the greater);
 * list `name`, `description` and `author` come from the version with the newer `updated`;
-  `created` is the earlier one, `updated` the later one.
+  `created` is the earlier one, `updated` the later one;
+* the review section (version 2), when both have one, must be the same review (same
+  `name`; two different reviews are refused, never mixed). Decisions are joined per
+  (paper, person, final or not): the newest of each is kept, so no person's decision is
+  lost or credited to someone else, and a person's newer decision replaces their older
+  one. Reviewers and papers are unions; the definition (criteria, query, reasons, the
+  identification counts) comes whole from the version defined last; `created` is the
+  earliest and blind mode, once lifted in either version, stays lifted (the earliest
+  `unblinded_at` and its `unblinded_by`).
 
 """
 
@@ -28,11 +36,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
+from papersift.models import PapersiftError
 from papersift.share.canonical import (
     BIB_TEXT_FIELDS,
+    REVIEW_DEFINITION,
     ListMeta,
     bib_of,
+    canonical_review,
     canonical_time,
+    join_decisions,
     join_views,
     list_dict,
     paper_dict,
@@ -61,6 +75,54 @@ def merge_paper(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     return paper_dict(_join_bib(bib_of(a), bib_of(b)), views)
 
 
+def _definition_key(review: dict[str, Any]) -> tuple[str, bytes]:
+    definition = {name: review[name] for name in REVIEW_DEFINITION}
+    return (review["defined_at"], orjson.dumps(definition, option=orjson.OPT_SORT_KEYS))
+
+
+def _earliest(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """The earliest (time, who) pair with a time, else the greatest (so "" loses)."""
+    timed = [p for p in pairs if p[0]]
+    return min(timed) if timed else max(pairs)
+
+
+def merge_review(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Two versions of a review section as one (rules in the module docstring).
+
+    Raises `PapersiftError` when they are different reviews (different names)."""
+    if a is None or b is None:
+        other = a if b is None else b
+        return None if other is None else canonical_review(other)
+    a, b = canonical_review(a), canonical_review(b)
+    if a["name"] != b["name"]:
+        names = sorted((a["name"], b["name"]))
+        raise PapersiftError(
+            f"the lists hold two different reviews ({names[0]!r} and {names[1]!r}); "
+            "merge only versions of one review"
+        )
+    newer = max(a, b, key=_definition_key)
+    created, created_by = _earliest(
+        [(a["created"], a["created_by"]), (b["created"], b["created_by"])]
+    )
+    unblinded_at, unblinded_by = _earliest(
+        [(a["unblinded_at"], a["unblinded_by"]), (b["unblinded_at"], b["unblinded_by"])]
+    )
+    return canonical_review(
+        {
+            **{name: newer[name] for name in REVIEW_DEFINITION},
+            "name": a["name"],
+            "defined_at": newer["defined_at"],
+            "reviewers": [*a["reviewers"], *b["reviewers"]],
+            "papers": [*a["papers"], *b["papers"]],
+            "created": created,
+            "created_by": created_by,
+            "unblinded_at": unblinded_at,
+            "unblinded_by": unblinded_by,
+            "decisions": join_decisions([*a["decisions"], *b["decisions"]]),
+        }
+    )
+
+
 def normalize_list(data: dict[str, Any]) -> dict[str, Any]:
     """The canonical form of a schema-valid list (what papersift writes); idempotent."""
     by_id: dict[str, dict[str, Any]] = {}
@@ -74,7 +136,8 @@ def normalize_list(data: dict[str, Any]) -> dict[str, Any]:
         created=canonical_time(data.get("created", "")),
         updated=canonical_time(data.get("updated", "")),
     )
-    return list_dict(meta, by_id.values())
+    review = data.get("review")
+    return list_dict(meta, by_id.values(), None if review is None else canonical_review(review))
 
 
 def merge_lists(a: dict, b: dict) -> dict:
@@ -102,4 +165,4 @@ def merge_lists(a: dict, b: dict) -> dict:
         created=created,
         updated=max(a["updated"], b["updated"]),
     )
-    return list_dict(meta, papers.values())
+    return list_dict(meta, papers.values(), merge_review(a.get("review"), b.get("review")))

@@ -31,7 +31,8 @@ from papersift.share.canonical import (
     MAX_DEPTH,
     MAX_LIST_CHARS,
     MAX_PAPERS,
-    SCHEMA_RESOURCE,
+    READ_VERSIONS,
+    SCHEMA_RESOURCES,
     canonical_time,
 )
 from papersift.share.merge import normalize_list
@@ -43,18 +44,41 @@ _ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 @functools.cache
-def schema() -> dict[str, Any]:
-    """The shipped JSON Schema of the format (draft 2020-12)."""
-    text = resources.files("papersift").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+def schema(version: int = FORMAT_VERSION) -> dict[str, Any]:
+    """The shipped JSON Schema (draft 2020-12) of a version of the format (the newest
+    by default; version 1 files are checked against their own)."""
+    resource = SCHEMA_RESOURCES[version]
+    text = resources.files("papersift").joinpath(resource).read_text(encoding="utf-8")
     return json.loads(text)
 
 
 @functools.cache
-def _validator() -> Any:
+def _validator(version: int) -> Any:
     # Imported lazily: jsonschema costs ~100 ms at import and only lists need it.
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(schema())
+    return Draft202012Validator(schema(version))
+
+
+def _version_of(data: Any) -> int:
+    version = data.get("version") if isinstance(data, dict) else None
+    if (
+        isinstance(version, int | float)
+        and not isinstance(version, bool)
+        and version in READ_VERSIONS
+    ):
+        return int(version)
+    return FORMAT_VERSION
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """A valid list of any version read, as the version written (`FORMAT_VERSION`).
+
+    Version 1 -> 2 adds only the optional `review` section, so a version 1 list is a
+    version 2 list without one: everything else it says is kept exactly."""
+    if data.get("version") == 1:
+        return {**data, "version": FORMAT_VERSION}
+    return data
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -128,7 +152,7 @@ def _describe(error: Any) -> tuple[list[str | int], str]:
     if kind in ("minimum", "maximum"):
         return path, f"{instance} is out of range (a year is 1 to 9999)"
     if kind == "pattern":
-        if path and path[-1] == "id":
+        if path and (path[-1] in ("id", "paper") or path[-2:-1] == ["papers"]):
             return path, (
                 f"{_clip(json.dumps(instance))} is not a paper id (1-64 letters, "
                 "digits, '.', '_', ':' or '-')"
@@ -152,7 +176,8 @@ def validate_list(data: Any, where: str) -> None:
     jsonschema then describes the error from the one bad paper (or the list without its
     papers).
     """
-    check, check_paper = _schema_checks()
+    version = _version_of(data)
+    check, check_paper = _schema_checks(version)
     if check(data):
         return
     papers = data.get("papers") if isinstance(data, dict) else None
@@ -168,7 +193,7 @@ def validate_list(data: Any, where: str) -> None:
         offset = bad or 0
         probe = {**data, "papers": [] if bad is None else [papers[bad]]}
     # Bounded: a file with a million bad papers need not produce a million errors.
-    errors = list(islice(_validator().iter_errors(probe), 50))
+    errors = list(islice(_validator(version).iter_errors(probe), 50))
     if not errors:  # the two checks disagree: a bug, but never accept invalid data
         raise PapersiftError(f"{where}: does not match the reading-list schema")
     described = []
@@ -188,7 +213,7 @@ def validate_list(data: Any, where: str) -> None:
 def matches_schema(data: Any) -> bool:
     """Whether `data` matches the reading-list schema: exactly what jsonschema's
     Draft202012Validator accepts, ~35x faster (code generated from the schema)."""
-    return _schema_checks()[0](data)
+    return _schema_checks(_version_of(data))[0](data)
 
 
 def _python_dollars(node: Any) -> Any:
@@ -213,7 +238,7 @@ Check = Callable[[Any], bool]
 
 
 @functools.cache
-def _schema_checks() -> tuple[Check, Check]:
+def _schema_checks(version: int) -> tuple[Check, Check]:
     """Validators for a whole list and for one paper, generated from the shipped schema.
 
     fastjsonschema rather than jsonschema: ~0.5 ms a paper is minutes for a hostile
@@ -233,7 +258,7 @@ def _schema_checks() -> tuple[Check, Check]:
 
         return check
 
-    doc = _python_dollars(schema())
+    doc = _python_dollars(schema(version))
     return passes(doc), passes({**doc["$defs"]["paper"], "$defs": doc["$defs"]})
 
 
@@ -305,14 +330,15 @@ def _check_header(data: Any, file_name: str) -> None:
             f'{file_name}: $.format: not a papersift reading list ({got}; expected "{FORMAT_NAME}")'
         )
     version = data.get("version")
+    known = " or ".join(map(str, READ_VERSIONS))
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise PapersiftError(
             f"{file_name}: $.version: version {version} was made by a newer papersift; "
-            f"upgrade papersift to read it (this one reads version {FORMAT_VERSION})"
+            f"upgrade papersift to read it (this one reads version {known})"
         )
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if version not in READ_VERSIONS or isinstance(version, bool):
         raise PapersiftError(
-            f"{file_name}: $.version: expected {FORMAT_VERSION}, got {_clip(json.dumps(version))}"
+            f"{file_name}: $.version: expected {known}, got {_clip(json.dumps(version))}"
         )
 
 
@@ -342,6 +368,33 @@ def _check_values(data: dict[str, Any], file_name: str) -> None:
         check_time(["papers", i, "changed_at"], paper.get("changed_at", ""))
         for j, other in enumerate(paper.get("others", ())):
             check_time(["papers", i, "others", j, "at"], other.get("at", ""))
+    review = data.get("review")
+    if review is not None:
+        _check_review(review, seen, fail, check_time)
+
+
+def _check_review(
+    review: dict[str, Any],
+    paper_ids: dict[str, int],
+    fail: Callable[[list[str | int], str], None],
+    check_time: Callable[[list[str | int], str], None],
+) -> None:
+    """A review section's papers are papers of the list, its decisions about its papers,
+    final decisions include or exclude, and its times real."""
+    for key in ("created", "defined_at", "unblinded_at"):
+        check_time(["review", key], review.get(key, ""))
+    members = set()
+    for i, pid in enumerate(review.get("papers", ())):
+        if pid not in paper_ids:
+            fail(["review", "papers", i], f"paper {pid} is not one of the list's papers")
+        members.add(pid)
+    for i, decision in enumerate(review.get("decisions", ())):
+        where = ["review", "decisions", i]
+        if decision["paper"] not in members:
+            fail([*where, "paper"], f"paper {decision['paper']} is not one of the review's papers")
+        if decision.get("final") and decision["decision"] == "maybe":
+            fail([*where, "decision"], '"maybe" cannot be a final decision')
+        check_time([*where, "at"], decision.get("at", ""))
 
 
 def load_raw(text: str, file_name: str) -> dict[str, Any]:
@@ -350,7 +403,7 @@ def load_raw(text: str, file_name: str) -> dict[str, Any]:
     _check_header(data, file_name)
     validate_list(data, file_name)
     _check_values(data, file_name)
-    return data
+    return migrate(data)
 
 
 def load_list(text: str, file_name: str) -> dict:
