@@ -27,6 +27,8 @@ NASTY = Path(__file__).parent / "data" / "nasty"
 
 #: file name -> what the error must say beyond the file name (a line, a JSON path, or
 #: the reason when there is no line to point at).
+# latin1.*, duplicate-keys.bib, duplicate-field.bib and no-title.bib import with a
+# warning since issue #17 (tests/test_bibtex_wild.py checks what they give).
 EXPECTED = {
     "binary.bin": r"binary file",
     "pdf-renamed.bib": r"binary file",
@@ -34,16 +36,11 @@ EXPECTED = {
     "empty.txt": r"empty",
     "whitespace-only.txt": r"empty",
     "noise-only.txt": r"no papers found",
-    "latin1.txt": r"latin1\.txt:1: not valid UTF-8",
-    "latin1.bib": r"latin1\.bib:2: not valid UTF-8",
     "truncated.bib": r"truncated\.bib:1: .*not closed",
     "malformed-missing-comma.bib": r"malformed-missing-comma\.bib:6:",
     "malformed-unbalanced.bib": r"malformed-unbalanced\.bib:1:",
     "malformed-no-key.bib": r"malformed-no-key\.bib:1: .*no citation key",
     "malformed-field-name.bib": r"malformed-field-name\.bib:1:",
-    "duplicate-keys.bib": r"duplicate-keys\.bib:5: duplicate citation key 'same'",
-    "duplicate-field.bib": r"duplicate-field\.bib:1: .*more than once",
-    "no-title.bib": r"no-title\.bib:1: .*no title",
     "only-comments.bib": r"no entries",
     "wrong-types.json": r"wrong-types\.json: \$\.papers\[0\]\.title: expected a string",
     "wrong-types-papers.json": r"\$\.papers: expected an array",

@@ -170,30 +170,47 @@ def test_truncated_file_names_the_entry_line() -> None:
         read_path(DATA / "truncated.bib")
 
 
-def test_duplicate_keys_name_both_lines() -> None:
-    with pytest.raises(PapersiftError) as info:
-        read_path(DATA / "duplicate_keys.bib")
-    assert "duplicate_keys.bib:5: duplicate citation key 'same' (first on line 1)" in str(
-        info.value
-    )
+def test_duplicate_keys_keep_both_papers_and_name_both_lines() -> None:
+    result = read_path(DATA / "duplicate_keys.bib")
+    assert [r.bibtex.key for r in result.records] == ["same", "other", "same"]
+    assert [r.title for r in result.records] == ["First", "Other", "Second"]
+    assert result.warnings == [
+        "duplicate_keys.bib:5: duplicate citation key 'same' (first on line 1); both entries kept"
+    ]
+    assert result.kept_with_warnings == 1
 
 
 def test_keys_differing_only_in_case_are_duplicates() -> None:
-    assert "f.bib:2: duplicate citation key 'A' (first on line 1)" in _error(
-        "@misc{a, title={x}}\n@misc{A, title={y}}\n"
-    )
+    result = parse("@misc{a, title={x}}\n@misc{A, title={y}}\n", "f.bib")
+    assert [r.title for r in result.records] == ["x", "y"]
+    assert result.warnings == [
+        "f.bib:2: duplicate citation key 'A' (first on line 1); both entries kept"
+    ]
 
 
-def test_duplicate_field() -> None:
-    assert "f.bib:2: @misc 'b': field title appears more than once" in _error(
-        "\n@misc{b, title={x}, title={y}}"
-    )
-    assert "has field 'Title' more than once" in _error("@misc{b, title={x}, Title={y}}")
+def test_a_repeated_field_keeps_the_first_value_as_bibtex_does() -> None:
+    result = parse("\n@misc{b, title={x}, title={y}}", "f.bib")
+    assert result.records[0].title == "x"
+    assert result.records[0].bibtex.fields == (("title", "x"),)
+    assert result.warnings == [
+        "f.bib:2: 'b': field title is given more than once; the first value is kept, as "
+        "bibtex and biber do (not 'y')"
+    ]
+    result = parse("@misc{b, title={x}, Title={y}}", "f.bib")
+    assert result.records[0].title == "x"
+    assert "field Title is given more than once" in result.warnings[0]
 
 
-def test_missing_or_empty_title() -> None:
-    assert "f.bib:3: entry 'c' has no title" in _error("@misc{ok, title={x}}\n\n@misc{c, year=1}")
-    assert "entry 'c' has no title" in _error("@misc{c, title={ {} }}")
+def test_entries_without_a_title_are_kept_as_untitled() -> None:
+    result = parse("@misc{ok, title={x}}\n\n@misc{c, year=1}\n@misc{d, title={ {} }}", "f.bib")
+    assert [r.title for r in result.records] == ["x", "untitled (c)", "untitled (d)"]
+    assert result.warnings == [
+        "f.bib:3: entry 'c' has no title; kept as 'untitled (c)'",
+        "f.bib:4: entry 'd' has no title; kept as 'untitled (d)'",
+    ]
+    assert result.kept_with_warnings == 2
+    assert result.records[1].year == 1
+    assert result.records[1].bibtex.fields == (("year", "1"),)  # nothing invented
 
 
 def test_unclosed_entry_in_the_middle() -> None:
@@ -203,10 +220,11 @@ def test_unclosed_entry_in_the_middle() -> None:
 
 def test_all_problems_counted_and_nothing_imported() -> None:
     message = _error(
-        "@misc{a, title={x}}\n@misc{b}\n@misc{a, title={y}}\n@misc{c, title={z}, title={w}}\n"
+        "@misc{a, title={x}}\n@misc{b, title = {a} {b}}\n@misc{, title={y}}\n"
+        "@misc{c, title={z}, title={w}}\n"
     )
-    assert message.startswith("f.bib:2: entry 'b' has no title")
-    assert "(and 2 more problems)" in message
+    assert message.startswith("f.bib:2: entry 'b' has '{' where")
+    assert "(and 1 more problem)" in message
     assert message.endswith("nothing was imported")
 
 

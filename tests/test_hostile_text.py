@@ -153,7 +153,7 @@ def test_hostile_file_names_and_contents_on_import(tmp_path: Path):
     bib = tmp_path / name
     bib.write_text(
         "@article{k1,\n  title = {Good " + ESCAPES["clipboard write (OSC 52)"] + "},\n}\n"
-        "@article{k1,\n  title = {Dup}\n}\n",
+        "@article{,\n  title = {No key}\n}\n",  # an error: the name is echoed in it
         encoding="utf-8",
     )
     good = tmp_path / f"ok{ESCAPES['8-bit CSI']}.txt"

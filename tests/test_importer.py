@@ -59,7 +59,7 @@ def test_triage_survives_reimport(sample_library: Library, library_path: Path):
 
 def test_a_bad_file_imports_nothing_and_the_rest_imports(library_path: Path, tmp_path: Path):
     bad = tmp_path / "broken.txt"
-    bad.write_bytes(b"Title\xff\xfe\n" + ABSTRACT.encode())
+    bad.write_bytes(b"@article{broken,\n  title = {" + ABSTRACT.encode())  # never closed
     library = Library(library_path)
     reports = import_files(library, [bad, SAMPLE_LISTINGS[0]])
     assert not reports[0].ok and "broken.txt:1" in reports[0].error

@@ -44,6 +44,8 @@ class FileReport:
     merged: int = 0
     unchanged: int = 0
     possible: int = 0
+    #: Records kept although a warning names something doubtful about them.
+    kept_with_warnings: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -227,6 +229,7 @@ def read_files(
             report.format = outcome.format
             report.read = len(outcome.records)
             report.warnings = list(outcome.warnings)
+            report.kept_with_warnings = outcome.kept_with_warnings
             results.append(outcome)
         reports.append(report)
     return results, reports

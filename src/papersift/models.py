@@ -75,15 +75,24 @@ class BibtexOrigin:
     """The original BibTeX entry a paper came from, kept so export can round-trip it.
 
     `fields` holds the raw field values exactly as written in the file (LaTeX intact,
-    enclosing braces/quotes removed), in file order.
+    enclosing braces/quotes removed), in file order. `inherited` holds the raw fields
+    the entry gained from its `crossref`/`xdata` parents (`readers.bibtex_inherit`).
     """
 
     entry_type: str
     key: str
     fields: tuple[tuple[str, str], ...]
+    inherited: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.entry_type, "key": self.key, "fields": [list(f) for f in self.fields]}
+        data: dict[str, Any] = {
+            "type": self.entry_type,
+            "key": self.key,
+            "fields": [list(f) for f in self.fields],
+        }
+        if self.inherited:
+            data["inherited"] = [list(f) for f in self.inherited]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BibtexOrigin:
@@ -91,6 +100,7 @@ class BibtexOrigin:
             entry_type=str(data["type"]),
             key=str(data["key"]),
             fields=tuple((str(k), str(v)) for k, v in data["fields"]),
+            inherited=tuple((str(k), str(v)) for k, v in data.get("inherited", ())),
         )
 
 
@@ -126,7 +136,10 @@ def _stored_bibtex(origin: BibtexOrigin, paper: Paper) -> dict[str, Any]:
             fields.append([name])
         else:
             fields.append([name, value])
-    return {"type": origin.entry_type, "key": origin.key, "fields": fields}
+    stored: dict[str, Any] = {"type": origin.entry_type, "key": origin.key, "fields": fields}
+    if origin.inherited:
+        stored["inherited"] = [list(f) for f in origin.inherited]
+    return stored
 
 
 def _loaded_bibtex(data: dict[str, Any], paper: Paper) -> BibtexOrigin:
@@ -142,7 +155,8 @@ def _loaded_bibtex(data: dict[str, Any], paper: Paper) -> BibtexOrigin:
         else:
             name, value = item
             fields.append((str(name), str(value)))
-    return BibtexOrigin(str(data["type"]), str(data["key"]), tuple(fields))
+    inherited = tuple((str(k), str(v)) for k, v in data.get("inherited", ()))
+    return BibtexOrigin(str(data["type"]), str(data["key"]), tuple(fields), inherited)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,49 @@ _CONTROL_SYMBOLS: dict[str, str] = {
 }
 
 #: Commands whose arguments carry no text (`\\noopsort{1999}` exists only to sort).
-_DROP_ARGS = frozenset({"noopsort", "label", "ref", "cite", "nocite", "citep", "citet"})
+_DROP_ARGS = frozenset(
+    {
+        "noopsort", "label", "ref", "cite", "nocite", "citep", "citet", "hspace", "vspace",
+        "phantom", "hphantom", "vphantom", "index", "footnote",
+    }
+)  # fmt: skip
+#: Commands that format, space or group text but are no text themselves: they vanish
+#: (their `{argument}`, if any, stays). Every other command is text: see `_command`.
+_NO_TEXT = frozenset(
+    {
+        "em", "it", "bf", "sc", "sl", "tt", "rm", "sf", "up", "md", "itshape", "bfseries",
+        "scshape", "slshape", "ttfamily", "rmfamily", "sffamily", "upshape", "mdseries",
+        "normalfont", "relax", "protect", "emph", "textit", "textbf", "textsc", "textsl",
+        "texttt", "textrm", "textsf", "textup", "textmd", "textnormal", "textsuperscript",
+        "textsubscript", "mbox", "hbox", "fbox", "makebox", "ensuremath", "mathrm", "mathbf",
+        "mathit", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak", "mathscr", "mathnormal",
+        "boldsymbol", "bm", "text", "operatorname", "frac", "dfrac", "tfrac",
+        "binom", "left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr",
+        "Bigl", "Bigr", "biggl", "biggr", "overline", "underline", "displaystyle",
+        "textstyle", "scriptstyle", "NoCaseChange", "nocase", "mkbibquote", "enquote",
+        "mkbibemph", "mkbibitalic", "mkbibbold", "small", "footnotesize", "scriptsize",
+        "tiny", "large", "Large", "LARGE", "huge", "Huge", "normalsize", "unskip", "smash",
+        "newblock", "noindent", "nobreak", "allowbreak", "xspace", "null", "strut",
+        "ignorespaces", "leavevmode", "sp", "sb", "cal", "boldmath", "unboldmath",
+        "textcolor", "color", "uppercase", "lowercase", "MakeUppercase", "MakeLowercase",
+        "lowercasetext", "uppercasetext", "acro", "acronym", "pkg", "cs", "file", "macro",
+        "pgm", "booktitle", "url", "path", "nolinkurl",
+    }
+)  # fmt: skip
+#: Commands that stand for punctuation, as bibliographies write them (TUGboat's `\Dash`).
+_PUNCTUATION = {
+    "slash": "/",
+    "Dash": " \u2014 ",
+    "emdash": "\u2014",
+    "endash": "\u2013",
+    "par": " ",
+    "newline": " ",
+    "linebreak": " ",
+    "break": " ",
+    "hfill": " ",
+    "hfil": " ",
+    "space": " ",
+}
 #: Commands whose argument is verbatim (no decoding inside).
 _VERBATIM_ARG = frozenset({"url", "path", "nolinkurl"})
 
@@ -103,10 +145,11 @@ _SPECIAL_TEXT = re.compile(r"[\\{}$~]|--|``|''|!`|\?`")
 #: costs ~15 µs per abstract.
 _SPECIAL_PIECES = ("\\", "{", "}", "$", "~", "--", "``", "''", "!`", "?`")
 _SPECIAL_MATH = re.compile(r"[\\{}$~]")
+_DIMENSION = re.compile(r"\s*=?\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*(?:em|ex|pt|mu|bp|mm|cm|in|sp)")
 
 
 class _Decoder:
-    """A forgiving LaTeX-to-text scanner: unknown commands vanish, their arguments stay."""
+    """A forgiving LaTeX-to-text scanner: formatting vanishes, unknown words stay."""
 
     def __init__(self, source: str) -> None:
         self.s = source
@@ -183,19 +226,46 @@ class _Decoder:
         if name in _VERBATIM_ARG and j < end and s[j] == "{":
             close = min(_matching_brace(s, j), end)
             return s[j + 1 : close], close + 1
-        if name == "verb" and j < end:
-            close = s.find(s[j], j + 1, end)
+        if (name == "verb" or name in _VERBATIM_ARG) and j < end and not s[j].isalnum():
+            close = s.find(s[j], j + 1, end)  # `\verb|x|`, `\path|a@b.org|`
             close = end if close < 0 else close
             return s[j + 1 : close], close + 1
         if name == "href" and j < end and s[j] == "{":
             return "", min(_matching_brace(s, j), end) + 1  # the URL; the text follows
         if name in _DROP_ARGS:
-            while j < end and s[j] == "{":
-                j = min(_matching_brace(s, j), end) + 1
+            while j < end and s[j] in "{[":
+                close = s.find("]", j, end) if s[j] == "[" else _matching_brace(s, j)
+                j = min(end if close < 0 else close, end) + 1
             return "", j
+        if name == "iffalse":
+            close = s.find("\\fi", j, end)  # what an `\iffalse ... \fi` holds is never text
+            return "", end if close < 0 else close + 3
+        if name == "fi":
+            return "", j
+        if name == "kern" or name == "hskip":
+            found = _DIMENSION.match(s, j, end)
+            return "", found.end() if found else j
+        if name in _PUNCTUATION:
+            return _PUNCTUATION[name], j
         if len(name) == 1 and not name.isalpha():
             return name, j  # `\*`, `\|`...: the character itself
-        return "", j  # unknown command: drop the name, its `{argument}` text stays
+        if name in _NO_TEXT:
+            return "", j
+        return self._unknown(name, i, j, end)
+
+    def _unknown(self, name: str, i: int, j: int, end: int) -> tuple[str, int]:
+        """An unknown command is text: `{\\TUG}`, `\\ConTeXt{}` and `\\MF\\ ` read as their
+        names, since bibliographies use such macros for words (logos, acronyms). Only a
+        command followed by a non-empty `{argument}` (`\\acro{NASA}`) gives way to it."""
+        s = self.s
+        if j < end and s[j] == "{":
+            if s.startswith("{}", j):
+                return name, j + 2
+            return "", j
+        skipped = j > i + 1 + len(name)
+        if skipped and j < end and s[j] != "}":
+            return name + " ", j  # `\TUG news`: TeX eats the space; a reader needs it
+        return name, j
 
     def _argument(self, j: int, end: int, math: bool) -> tuple[str, int]:
         s = self.s
@@ -225,8 +295,10 @@ def _accent(name: str, arg: str) -> str:
 def latex_to_text(value: str) -> str:
     """Decode LaTeX markup to Unicode text (`{\\"o}` -> ö, `\\&` -> &, `--` -> –).
 
-    Grouping braces vanish, unknown commands are dropped but keep their argument's
-    text, `$math$` keeps its content, `~` is a no-break space and a bare `%` is kept
+    Grouping braces and formatting commands vanish, an unknown command followed by an
+    argument gives way to the argument's text, any other unknown command reads as its
+    name (`{\\TUG}` -> TUG: no word made of a macro is lost), `$math$` keeps its
+    content, `~` is a no-break space and a bare `%` is kept
     (in a .bib value it is data, not a comment). Whitespace is kept as written. Never
     raises: on anything pathological it falls back to a plain strip of the markup.
     """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,9 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Format",
     "ReadResult",
+    "declared_encoding",
     "decode",
+    "decode_text",
     "describe_formats",
     "detect_format",
     "format_named",
@@ -52,22 +55,75 @@ class ReadResult:
     format: str
     records: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Records kept although something about them was doubtful (each has a warning).
+    kept_with_warnings: int = 0
     #: `dedupe.features` of `records`, when the process that read the file computed
     #: them (see `parallel.readers`); None otherwise.
     features: list[Any] | None = field(default=None, repr=False)
 
 
 def decode(data: bytes, file_name: str) -> str:
-    """Decode file bytes as UTF-8 (BOM allowed); binary or other encodings are a clear error.
+    """Decode file bytes to text (see `decode_text`, which also says how)."""
+    return decode_text(data, file_name)[0]
 
-    UTF-16 with a byte-order mark (what some Windows editors save as "Unicode") is
-    decoded too: its NUL bytes would otherwise make it look like a binary file.
+
+# Emacs' `-*- coding: latin-9-unix -*-` and JabRef's `% Encoding: ISO8859_1`.
+_DECLARED = re.compile(rb"-\*-.*?\bcoding:\s*([\w.:+-]+)|^%\s*Encoding:\s*([\w.:+-]+)", re.I | re.M)
+_LATIN_N = {"1": "1", "2": "2", "3": "3", "4": "4", "5": "9", "6": "10", "7": "13",
+            "8": "14", "9": "15", "10": "16"}  # fmt: skip
+
+
+def declared_encoding(head: bytes) -> str | None:
+    """The Python codec a file's first lines declare (Emacs or JabRef style), if any."""
+    found = _DECLARED.search(head)
+    if not found:
+        return None
+    name = (found.group(1) or found.group(2)).decode("ascii").lower()
+    name = re.sub(r"-(?:unix|dos|mac)$", "", name)
+    latin = re.fullmatch(r"latin-?(\d+)", name)
+    if latin and latin.group(1) in _LATIN_N:
+        name = f"iso8859-{_LATIN_N[latin.group(1)]}"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+#: Where charset-normalizer finds several encodings equally clean (it often does on a
+#: small file: cp1250 and cp1252 read "café" alike), the Western ones reference managers
+#: write by default win.
+_PREFERRED = ("cp1252", "iso8859_15", "latin_1")
+
+
+def _detected(data: bytes) -> Any:
+    """charset-normalizer's best reading of `data` (a `CharsetMatch`), or None."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    for name in _PREFERRED:
+        for match in matches:
+            if match.encoding == name and match.chaos <= best.chaos + 0.01:
+                return match
+    return best
+
+
+def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
+    """File bytes as text, and a note saying which encoding was used if not UTF-8.
+
+    UTF-8 (BOM allowed) is read as is. UTF-16 with a byte-order mark (what some Windows
+    editors save as "Unicode") is decoded too: its NUL bytes would otherwise make it
+    look like a binary file. Other text is read in the encoding its first lines
+    declare, else in the one charset-normalizer finds (imported only then: it costs
+    ~0.1 s). Binary data, and text no encoding reads sensibly, are a clear error.
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not data.startswith(
         codecs.BOM_UTF32_LE
     ):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), ""
         except UnicodeDecodeError as exc:
             raise PapersiftError(
                 f"{file_name}: starts like UTF-16 text but is not valid UTF-16 "
@@ -78,13 +134,30 @@ def decode(data: bytes, file_name: str) -> str:
             f"{file_name}: looks like a binary file (NUL bytes), not {describe_formats()}"
         )
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise PapersiftError(
-            f"{file_name}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start}); convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8"
-        ) from None
+        bad = exc.start
+    declared = declared_encoding(data[:4096])
+    if declared and declared != "utf-8":
+        try:
+            text = data.decode(declared)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return text, f"{file_name}: read as {declared} (the encoding the file declares)"
+    best = _detected(data)
+    if best is not None and best.encoding not in ("utf_8", "utf_16", "utf_32"):
+        why = "; it declares " + declared + ", which does not fit" if declared else ""
+        return str(best), (
+            f"{file_name}: not UTF-8; read as {best.encoding} (detected{why}): check "
+            "its accented letters"
+        )
+    line = data.count(b"\n", 0, bad) + 1
+    raise PapersiftError(
+        f"{file_name}:{line}: not valid UTF-8 (byte 0x{data[bad]:02x} at offset {bad}) "
+        "and no other encoding reads it sensibly; convert the file to UTF-8, e.g. "
+        "iconv -f latin1 -t utf-8"
+    )
 
 
 #: No real title comes near this; a longer one is a broken or hostile file, and would
@@ -172,8 +245,11 @@ def read_path(path: Path, fmt: str | None = None) -> ReadResult:
         raise PapersiftError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise PapersiftError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    text = decode(data, name)
+    text, note = decode_text(data, name)
     del data  # the bytes are a second copy of a file that may be 200 MB
     if not text or text.isspace():
         raise PapersiftError(f"{path}: the file is empty")
-    return parse_text(text, name, fmt)
+    result = parse_text(text, name, fmt)
+    if note:
+        result.warnings.insert(0, note)
+    return result

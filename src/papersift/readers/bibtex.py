@@ -6,8 +6,10 @@ enclosing braces/quotes are removed, and the result is kept verbatim in `BibtexO
 so that export can write it back untouched. Display text (title, abstract, authors,
 venue) is decoded from LaTeX to Unicode by `papersift.latex`.
 
-A file with any broken block imports nothing: parse errors, duplicate keys or fields
-and entries without a title raise `PapersiftError` naming the first problem's line.
+A file with any broken block imports nothing: parse errors and malformed values raise
+`PapersiftError` naming the first problem's line. What is merely incomplete is kept
+with a warning (see `parse`): entries without a title, repeated keys and fields.
+`crossref`/`xdata` inheritance is resolved as biber does (`bibtex_inherit`).
 
 Triage state is read back only from files papersift wrote (see `bibtex_triage` for the
 field mapping): an entry whose `keywords` hold a `papersift:` marker gets a
@@ -31,9 +33,10 @@ from papersift.latex import field_text, verbatim_text
 from papersift.models import BibtexOrigin, PapersiftError, Record, Source
 from papersift.normalize import normalize_arxiv, normalize_doi, strip_latex
 from papersift.readers import ReadResult, bibtex_split
+from papersift.readers.bibtex_inherit import inherit
 from papersift.readers.bibtex_split import RawEntry
 
-__all__ = ["MONTHS", "parse", "split_names"]
+__all__ = ["MONTHS", "parse", "split_names", "untitled"]
 
 # bibtexparser logs every failed block as a warning; we report them ourselves.
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
@@ -126,6 +129,12 @@ def _resolve(expr: str, strings: Mapping[str, str], undefined: list[str]) -> str
             i = j
         while i < n and expr[i].isspace():
             i += 1
+        while i < n and expr[i] == "%":
+            # `title = {x}, % a remark`: a comment to the end of the line (btparse's rule)
+            end = expr.find("\n", i)
+            i = n if end < 0 else end
+            while i < n and expr[i].isspace():
+                i += 1
         if i < n:
             if expr[i] != "#":
                 raise _ValueError(f"has {expr[i]!r} where `#` or `,` should be: {_short(expr)}")
@@ -209,17 +218,23 @@ def _share_decoded(
     return tuple(shared)
 
 
+def untitled(key: str) -> str:
+    """The title an entry without one is kept under: "untitled (key)"."""
+    return f"untitled ({key})"
+
+
 def _record(
     entry: RawEntry,
     fields: list[tuple[str, str]],
+    inherited: list[tuple[str, str]],
     file_name: str,
     index: int,
     line: int,
 ) -> Record:
     f = {name.lower(): value for name, value in fields}
-    title = field_text(f.get("title", ""))
-    if not title:
-        raise _ValueError("has no title")
+    for name, value in inherited:
+        f.setdefault(name.lower(), value)
+    title = field_text(f.get("title", "")) or untitled(entry.key)
     authors = tuple(
         name
         for name in (field_text(n) for n in split_names(f.get("author", "")))
@@ -261,6 +276,7 @@ def _record(
             entry_type=sys.intern(entry.entry_type),
             key=entry.key,
             fields=_share_decoded(fields, title, abstract),
+            inherited=tuple(inherited),
         ),
         triage=triage,
     )
@@ -306,13 +322,23 @@ def _check_lines(text: str, file_name: str) -> None:
 def parse(text: str, file_name: str) -> ReadResult:
     """Parse a .bib file into one `Record` per entry, in file order.
 
-    Raises `PapersiftError` ("file:line: ...") if any block fails to parse, a citation
-    key or field repeats, an entry has no title, a line is over `MAX_BIBTEX_LINE`
-    characters, or there are no entries at all.
+    Raises `PapersiftError` ("file:line: ...") if any block fails to parse, a value or
+    field name is malformed, an entry has no citation key, a line is over
+    `MAX_BIBTEX_LINE` characters, or there are no entries at all: then the file is
+    broken or not BibTeX, and nothing is imported.
+
+    What a reference manager imports with a note is kept with a warning naming the line
+    and key (and counted in `ReadResult.kept_with_warnings`): an entry without a title
+    (kept as "untitled (key)"), a citation key used twice (both kept: they are often
+    different papers), a field given twice (the first value kept, as bibtex and biber
+    do), an undefined `@string`, a crossref/xdata parent that is missing. Fields a
+    `crossref` or `xdata` parent gives are resolved as biber does (`bibtex_inherit`).
+    `@xdata` entries and `@set` groups are not papers and are not imported as such.
     """
     if len(text) > MAX_BIBTEX_LINE:
         _check_lines(text, file_name)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _without_comments(text)
     result = ReadResult(file=file_name, format="bibtex")
     problems: list[tuple[int, str]] = []
     strings: dict[str, str] = {}
@@ -321,43 +347,53 @@ def parse(text: str, file_name: str) -> ReadResult:
         found = _split_with_bibtexparser(text, file_name, result, problems, strings)
 
     keys: dict[str, int] = {}
-    entries: list[tuple[RawEntry, int]] = []
+    prepared: list[tuple[RawEntry, int, list[tuple[str, str]]]] = []
+    flagged: set[int] = set()  # positions in `prepared` kept with a warning
     for entry, line in found:
         if not entry.key:
             problems.append((line, f"@{entry.entry_type} entry has no citation key"))
             continue
+        where = f"{file_name}:{line}: {entry.key!r}:"
         folded = entry.key.casefold()
         if folded in keys:
-            problems.append(
-                (line, f"duplicate citation key {entry.key!r} (first on line {keys[folded]})")
+            result.warnings.append(
+                f"{file_name}:{line}: duplicate citation key {entry.key!r} (first on line "
+                f"{keys[folded]}); both entries kept"
             )
-            continue
-        keys[folded] = line
-        entries.append((entry, line))
-
-    for index, (entry, line) in enumerate(entries):
+            flagged.add(len(prepared))
+        else:
+            keys[folded] = line
         fields: list[tuple[str, str]] = []
         seen: set[str] = set()
         try:
             for raw_name, value in entry.fields:
                 # One string object per field name, not one per entry: at 100k entries
                 # the copies were 16 MB (and as many more to pickle from a worker).
+                if "%" in raw_name:
+                    raw_name = _COMMENT_LINE.sub("", raw_name).strip()
                 name = sys.intern(raw_name)
                 if not _FIELD_NAME.fullmatch(name):
                     raise _ValueError(f"has {_short(name)} where a field name should be")
+                undefined: list[str] = []
+                resolved = _resolve(value, strings, undefined)
                 if name.lower() in seen:
-                    raise _ValueError(f"has field {name!r} more than once")
+                    result.warnings.append(
+                        f"{where} field {name} is given more than once; the first value is "
+                        f"kept, as bibtex and biber do (not {_short(resolved)})"
+                    )
+                    flagged.add(len(prepared))
+                    continue
                 seen.add(name.lower())
-                undefined = []
-                fields.append((name, _resolve(value, strings, undefined)))
+                fields.append((name, resolved))
                 for word in undefined:
                     result.warnings.append(
-                        f"{file_name}:{line}: {entry.key!r}: {name} uses undefined @string "
-                        f"{word!r}; kept as text"
+                        f"{where} {name} uses undefined @string {word!r}; kept as text"
                     )
-            result.records.append(_record(entry, fields, file_name, index, line))
+                    flagged.add(len(prepared))
         except _ValueError as exc:
             problems.append((line, f"entry {entry.key!r} {exc}"))
+            continue
+        prepared.append((entry, line, fields))
 
     if problems:
         problems.sort()
@@ -365,11 +401,100 @@ def parse(text: str, file_name: str) -> ReadResult:
         more = len(problems) - 1
         also = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise PapersiftError(f"{file_name}:{line}: {what}{also}; nothing was imported")
+
+    gained: list[list[tuple[str, str]]] = [[] for _ in prepared]
+    if any(_has_link(fields) for _, _, fields in prepared):
+        inheritance = inherit([(e.entry_type, e.key, fields) for e, _, fields in prepared])
+        gained = inheritance.gained
+        for n, what in inheritance.problems:
+            entry, line, _ = prepared[n]
+            result.warnings.append(f"{file_name}:{line}: {entry.key!r}: {what}")
+            flagged.add(n)
+
+    xdata = 0
+    for n, (entry, line, fields) in enumerate(prepared):
+        if entry.entry_type == "xdata":
+            xdata += 1
+            continue
+        if entry.entry_type == "set":
+            members = next((v for f, v in fields if f.lower() == "entryset"), "")
+            result.warnings.append(
+                f"{file_name}:{line}: @set {entry.key!r} groups {_short(members)}; a set is "
+                "not a paper (its members are imported on their own)"
+            )
+            continue
+        record = _record(entry, fields, gained[n], file_name, len(result.records), line)
+        if record.title == untitled(entry.key) and not _has_title(fields, gained[n]):
+            result.warnings.append(
+                f"{file_name}:{line}: entry {entry.key!r} has no title; kept as {record.title!r}"
+            )
+            flagged.add(n)
+        if n in flagged:
+            result.kept_with_warnings += 1
+        result.records.append(record)
+    if xdata:
+        result.warnings.append(
+            f"{file_name}: {xdata} @xdata entr{'ies' if xdata > 1 else 'y'} gave fields to "
+            "the entries that name them (not papers themselves, so not imported)"
+        )
     if not result.records:
         raise PapersiftError(
             f"{file_name}: no entries found (expected @article{{...}}, @misc{{...}} and the like)"
         )
+    result.warnings.sort(key=_warning_line)
     return result
+
+
+def _warning_line(warning: str) -> int:
+    """The line a warning names (0 for the file as a whole), to list them in file order."""
+    found = _WARNING_LINE.match(warning)
+    return int(found.group(1)) if found else 0
+
+
+_WARNING_LINE = re.compile(r"[^\n]*?:(\d+): ")
+
+
+_COMMENT_LINE = re.compile(r"%[^\n]*(?:\n|$)")
+# A line that is a `%` comment, or the `% remark` after a field's closing `}`/`"`/digit
+# and comma: what btparse (biber) skips as a comment outside values.
+_COMMENT = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"0-9],)[ \t]*%[^\n]*', re.M)
+
+
+def _without_comments(text: str) -> str:
+    """`text` without the `%` comments biber skips between entries and between fields.
+
+    `%@book{old, ...` is a commented-out entry and `author = {x}, % remark` a remark to
+    biber (btparse reads `%` to the end of the line as a comment outside values) and to
+    anyone reading the file; bibtexparser would parse both as BibTeX. Inside a value
+    (brace depth 2 or more) `%` is data and stays. The line breaks stay, so line
+    numbers do not move.
+    """
+    if "%" not in text:
+        return text
+    pieces: list[str] = []
+    depth = 0
+    pos = 0
+    for found in _COMMENT.finditer(text):
+        before = text[pos : found.start()]
+        depth += before.count("{") - before.count("}")
+        pieces.append(before)
+        comment = found.group()
+        if depth <= 1:
+            pieces.append("")
+        else:
+            pieces.append(comment)
+            depth += comment.count("{") - comment.count("}")
+        pos = found.end()
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _has_link(fields: list[tuple[str, str]]) -> bool:
+    return any(name.lower() in ("crossref", "xdata") for name, _ in fields)
+
+
+def _has_title(fields: list[tuple[str, str]], inherited: list[tuple[str, str]]) -> bool:
+    return any(name.lower() == "title" and field_text(v) for name, v in (*fields, *inherited))
 
 
 def _split_with_bibtexparser(
@@ -379,19 +504,19 @@ def _split_with_bibtexparser(
     problems: list[tuple[int, str]],
     strings: dict[str, str],
 ) -> list[tuple[RawEntry, int]]:
-    """The entries of any .bib, through bibtexparser's splitter; its other blocks fill
-    `strings` (@string), `problems` (blocks that failed) and `result.warnings`."""
+    """The entries of any .bib, through bibtexparser's splitter (a repeated key or field
+    included: the caller warns about them); its other blocks fill `strings` (@string),
+    `problems` (blocks that failed) and `result.warnings`."""
     try:
         library = bibtexparser.parse_string(text, parse_stack=[])
     except Exception as exc:  # bibtexparser raises on its own bugs
         raise PapersiftError(f"{file_name}: cannot parse as BibTeX: {exc}") from None
     entries: list[tuple[RawEntry, int]] = []
-    first_lines: dict[str, int] = {}  # citation key (casefolded) -> line of its entry
     for block in library.blocks:
         line = (block.start_line or 0) + 1
-        if isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(
-            block.ignore_error_block, model.String
-        ):
+        if isinstance(
+            block, model.DuplicateBlockKeyBlock | model.DuplicateFieldKeyBlock
+        ) and isinstance(block.ignore_error_block, model.String | model.Entry):
             block = block.ignore_error_block
         if isinstance(block, model.String):
             if block.key.lower() in strings:
@@ -405,11 +530,6 @@ def _split_with_bibtexparser(
             except _ValueError as exc:
                 problems.append((line, f"@string {block.key!r}: {exc}"))
             continue
-        if isinstance(block, model.DuplicateBlockKeyBlock):
-            first = first_lines.get(block.key.casefold())
-            where = f" (first on line {first})" if first else ""
-            problems.append((line, f"duplicate citation key {block.key!r}{where}"))
-            continue
         if isinstance(block, model.ParsingFailedBlock):
             problems.append((line, _failure(block)))
             continue
@@ -422,7 +542,6 @@ def _split_with_bibtexparser(
                 )
             continue
         if isinstance(block, model.Entry):
-            first_lines.setdefault(block.key.casefold(), line)
             fields = [(fld.key, fld.value) for fld in block.fields]
             entries.append((RawEntry(block.entry_type, block.key, fields), line))
     return entries
