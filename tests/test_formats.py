@@ -29,7 +29,7 @@ from papersift.readers import formats as registry
 
 
 def test_every_format_has_a_reader_and_one_catch_all():
-    assert format_names() == ["reading-list", "bibtex", "listing"]
+    assert format_names() == ["reading-list", "review-csv", "bibtex", "listing"]
     for fmt in FORMATS:
         assert callable(importlib.import_module(fmt.module).parse)
         assert fmt.description.startswith(("a ", "an "))
@@ -38,8 +38,9 @@ def test_every_format_has_a_reader_and_one_catch_all():
 
 
 def test_messages_list_the_registered_formats():
-    assert describe_formats() == "a reading list, a .bib file or a saved listing page"
-    assert describe_formats("and") == "a reading list, a .bib file and a saved listing page"
+    listed = "a reading list, a screening .csv file, a .bib file"
+    assert describe_formats() == f"{listed} or a saved listing page"
+    assert describe_formats("and") == f"{listed} and a saved listing page"
     with pytest.raises(PapersiftError, match="unknown format 'ris'"):
         format_named("ris")
     with pytest.raises(PapersiftError, match="unknown format"):
@@ -101,8 +102,10 @@ def test_a_new_format_is_one_registry_line(monkeypatch: pytest.MonkeyPatch):
     assert detect_format(text, "x.txt") == "ris"
     assert detect_format("A title\nAn abstract.", "x.ris") == "ris"
     assert [r.title for r in parse_text(text, "x.txt").records] == ["A Title"]
-    assert format_names() == ["reading-list", "bibtex", "ris", "listing"]
-    assert describe_formats() == ("a reading list, a .bib file, a RIS file or a saved listing page")
+    assert format_names() == ["reading-list", "review-csv", "bibtex", "ris", "listing"]
+    assert describe_formats() == (
+        "a reading list, a screening .csv file, a .bib file, a RIS file or a saved listing page"
+    )
     assert readers.format_named("ris") is ris
 
 

@@ -13,6 +13,7 @@ CORE_MODULES = [
     "papersift.readers.listing",
     "papersift.readers.bibtex",
     "papersift.readers.reading_list",
+    "papersift.readers.review_csv",
     "papersift.dedupe",
     "papersift.store",
     "papersift.storage",
