@@ -106,11 +106,18 @@ def test_every_sort_mode_orders_as_it_says() -> None:
     assert views.order(ids, ctx, "title", reverse=True) == views.order(ids, ctx, "title")[::-1]
     scored = views.SortContext(ctx.papers, ctx.triage, query_scores={ids[5]: 90.0, ids[7]: 95.0})
     assert views.order(ids, scored, "relevance")[:2] == [ids[7], ids[5]]
+    # The ranking's scores: best first, papers it has not scored after, in library order.
+    ranked = views.SortContext(
+        ctx.papers, ctx.triage, scores={views.RANK_SCORES: {ids[2]: -1.0, ids[8]: 0.5}}
+    )
+    assert views.order(ids, ranked, "rank")[:2] == [ids[8], ids[2]]
+    assert views.order(ids, ranked, "rank")[2:] == [p for p in ids if p not in (ids[2], ids[8])]
+    assert views.order(ids, ctx, "rank") == ids  # nothing ranked yet: library order
 
 
 def test_sort_table_drives_the_cycle_columns_and_errors() -> None:
-    assert views.cycle_sorts() == ["relevance", "title", "year", "changed"]
-    assert {m.column for m in views.SORTS.values()} == {None, "title", "year", "status"}
+    assert views.cycle_sorts() == ["relevance", "title", "year", "changed", "rank"]
+    assert {m.column for m in views.SORTS.values()} == {None, "title", "year", "status", "score"}
     assert views.sort_mode("score").key == "relevance"  # a sort saved by earlier versions
     with pytest.raises(PapersiftError, match="unknown sort 'size'; use one of: relevance"):
         views.sort_mode("size")

@@ -49,7 +49,9 @@ def _err(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def _selected(args: argparse.Namespace, library, *, ids_attr: str = "ids") -> list[Entry]:
+def _selected(
+    args: argparse.Namespace, library, *, ids_attr: str = "ids", scores=None
+) -> list[Entry]:
     """Entries named by ids, or chosen by the --view/--query/--starred/--tag/--status
     filters, in --sort order (library order by default)."""
     from papersift.actions import resolve_ids
@@ -67,7 +69,17 @@ def _selected(args: argparse.Namespace, library, *, ids_attr: str = "ids") -> li
         status=getattr(args, "status", None),
         sort=getattr(args, "sort", None) or "library",
         reverse=getattr(args, "reverse", False),
+        scores=scores if scores is not None else _rank_scores(args, library),
     )
+
+
+def _rank_scores(args: argparse.Namespace, library):
+    """The ranking's scores when the order asked for is predicted relevance."""
+    if getattr(args, "sort", None) != "rank":
+        return None
+    from papersift.cli_rank import rank_scores
+
+    return rank_scores(library)
 
 
 def _require_target(args: argparse.Namespace, entries: list[Entry]) -> list[str]:
@@ -215,11 +227,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     library = None
     if (args.library / "corpus.json").exists():
         library = _library(args, readonly=True, texts=args.json)
-    entries = _selected(args, library) if library is not None else []
+    scores = _rank_scores(args, library) if library is not None else None
+    entries = _selected(args, library, scores=scores) if library is not None else []
     if args.limit:
         entries = entries[: args.limit]
     if args.json:
-        _write_json_array(_entry_json(e) for e in entries)
+        ranked = (scores or {}).get("rank")
+        if ranked:
+            # The model's score rides along when the list is in its order.
+            _write_json_array({**_entry_json(e), "score": ranked.get(e.id)} for e in entries)
+        else:
+            _write_json_array(_entry_json(e) for e in entries)
         return EXIT_OK
     width = 200 if not sys.stdout.isatty() else max(40, os.get_terminal_size().columns)
     title_width = max(20, width - 12 - 2 - 10 - 6 - 5 - 8)
@@ -669,6 +687,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("locate", help="print where the library, config and styles are")
     p.set_defaults(func=cmd_locate)
+
+    from papersift.cli_rank import add_rank_parser
+
+    add_rank_parser(sub)
 
     p = sub.add_parser("help-query", help="explain the query language")
     p.set_defaults(

@@ -690,3 +690,9 @@ def environment_summary(path: Path) -> dict[str, Any]:
     out["backups"] = len(backups(path))
     out["pid"] = os.getpid()
     return out
+    @property
+    def rank_cache(self) -> Path:
+        """Where the ranking keeps its feature rows between runs (`ranking.Ranker`):
+        derived data, safe to delete, checked paper by paper against the texts."""
+        return self.path / "rank-features.npz"
+

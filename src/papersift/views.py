@@ -293,6 +293,14 @@ def _by_query_score(ids: list[str], ctx: SortContext) -> None:
         ids.sort(key=lambda pid: -scores.get(pid, 0.0))
 
 
+def _by_rank(ids: list[str], ctx: SortContext) -> None:
+    # Papers the model has not scored (none yet, or added since it last ran) go last.
+    scores = ctx.scores.get(RANK_SCORES)
+    if scores:
+        low = float("-inf")
+        ids.sort(key=lambda pid: -scores.get(pid, low))
+
+
 def _library_order(ids: list[str], ctx: SortContext) -> None:
     return None
 
@@ -348,6 +356,14 @@ SORTS: dict[str, SortMode] = {
             help="last triaged first, untouched papers last",
         ),
         SortMode(
+            "rank",
+            "predicted relevance",
+            _by_rank,
+            column="score",
+            descending=True,
+            help="most likely relevant first, learnt from your stars and discards",
+        ),
+        SortMode(
             "library",
             "library order",
             _library_order,
@@ -357,6 +373,8 @@ SORTS: dict[str, SortMode] = {
     )
 }
 DEFAULT_SORT = "relevance"
+#: The `SortContext.scores` entry the "rank" sort reads: the ranking model's scores.
+RANK_SCORES = "rank"
 #: Names earlier versions saved ("score" was relevance's key until views had a home).
 _SORT_ALIASES = {"score": "relevance"}
 
@@ -478,11 +496,13 @@ def select(
     sort: str = "library",
     reverse: bool = False,
     search: Search | None = None,
+    scores: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[Entry]:
     """The entries the CLI's `--view/--query/--starred/--tag/--status/--sort` options
     describe: `filter_view`'s papers, narrowed by the other filters (all must match).
 
-    `search` answers the query (default: a one-shot `LiveIndex` of `library`). A
+    `search` answers the query (default: a one-shot `LiveIndex` of `library`);
+    `scores` feeds sorts that read them (the "rank" sort: `RANK_SCORES`). A
     malformed query raises its `QueryError`; an unknown view, sort or status a
     `PapersiftError` naming the choices.
     """
@@ -494,7 +514,7 @@ def select(
     triage = dict(library.triage)
     if search is None:
         search = _one_shot_search(library)
-    result = filter_view(view, query or "", sort, reverse, papers, triage, search)
+    result = filter_view(view, query or "", sort, reverse, papers, triage, search, scores=scores)
     if result.error is not None:
         from papersift.query import QueryError
 

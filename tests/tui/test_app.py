@@ -631,6 +631,12 @@ async def test_sort_cycles(make_app, lib_path) -> None:
         await pilot.press("o")  # recently changed
         await settle(pilot, app)
         assert papers.sort == "changed" and papers.ids[0] == ids[10]
+        await pilot.press("o")  # predicted relevance: one star is not enough to learn from
+        await settle(pilot, app)
+        assert papers.sort == "rank" and papers.ids == ids
+        assert "not yet: star or discard a few papers" in str(
+            main_of(app).query_one("#list-title", Static).render()
+        )
         await pilot.press("o")
         await settle(pilot, app)
         assert papers.sort == "relevance" and papers.ids == ids

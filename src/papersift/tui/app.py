@@ -24,12 +24,20 @@ from papersift import actions
 from papersift.actions import Change
 from papersift.models import PapersiftError
 from papersift.query.live import IndexEvents, LiveIndex
+from papersift.ranking.live import LiveRanking, RankEvents
 from papersift.store import Library
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import keymap_clashes, known_binding_ids
 from papersift.tui.commands import PapersiftCommands
 from papersift.tui.config import UiConfig, load_config, unknown_ids
-from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
+from papersift.tui.messages import (
+    IndexProgress,
+    IndexReady,
+    LibraryChanged,
+    RankingReady,
+    RankProgress,
+    TextsLoaded,
+)
 from papersift.tui.screens.main import MainScreen
 from papersift.tui.styles import css_paths
 from papersift.tui.widgets.paper_list import PaperList
@@ -51,6 +59,15 @@ def touched_ids(change: Change) -> frozenset[str]:
     if change.decision:
         ids.update(change.decision)
     return frozenset(ids)
+
+
+def _known_model(remembered: object, configured: str) -> str:
+    """The model the user last switched to, else the configured one."""
+    from papersift.ranking.settings import MODELS
+
+    if isinstance(remembered, str) and remembered in {m.name for m in MODELS}:
+        return remembered
+    return configured
 
 
 class PapersiftApp(App[None]):
@@ -89,6 +106,15 @@ class PapersiftApp(App[None]):
                 progress=lambda done, total: self._post_to_main(IndexProgress(done, total)),
                 ready=lambda: self._post_to_main(IndexReady()),
             ),
+        )
+        #: The inbox's ranking, refitted in a worker after decisions (`request_rank`).
+        self.rank = LiveRanking(
+            library,
+            events=RankEvents(
+                progress=lambda done, total: self._post_to_main(RankProgress(done, total)),
+                ranked=self._ranked,
+            ),
+            model=_known_model(self.ui_state.get("rank_model"), self.config.rank_model),
         )
         self._undo: list[Change] = []
         self.main_screen: MainScreen | None = None
@@ -214,6 +240,25 @@ class PapersiftApp(App[None]):
         if screen is not None:
             screen.post_message(message)
 
+    # ------------------------------------------------------------------ ranking
+    # `LiveRanking` (`self.rank`) fits and scores; the app runs it in a worker and tells
+    # every screen when a new ranking is ready.
+
+    def request_rank(self) -> None:
+        """Refit the ranking on the current decisions, in a worker (coalesced)."""
+        if self.rank.request():
+            self.run_worker(self.rank.run, thread=True, group="rank", exit_on_error=False)
+
+    def switch_rank_model(self, name: str) -> None:
+        """Rank with another model from now on (remembered for the next start)."""
+        self.ui_state["rank_model"] = name
+        if self.rank.set_model(name):
+            self.run_worker(self.rank.run, thread=True, group="rank", exit_on_error=False)
+
+    def _ranked(self, ranking: Any) -> None:
+        for screen in list(self.screen_stack):
+            screen.post_message(RankingReady(ranking))
+
     # ------------------------------------------------------------------ changes
 
     def say(
@@ -266,6 +311,7 @@ class PapersiftApp(App[None]):
             self._undo.append(change)
             del self._undo[:-UNDO_LEVELS]
             self.post_library_changed(ids)
+            self.request_rank()
         text = change.description[:1].upper() + change.description[1:]
         self.say(text if ids else f"{text} (no change)")
 
@@ -308,6 +354,7 @@ class PapersiftApp(App[None]):
 
     def _undo_done(self, change: Change, ids: frozenset[str]) -> None:
         self.post_library_changed(ids)
+        self.request_rank()
         self.say(f"Undone: {change.description}")
 
     @property
@@ -349,6 +396,7 @@ class PapersiftApp(App[None]):
             return
         self.live.rebuild()
         self.call_from_thread(self.post_library_changed, None)
+        self.call_from_thread(self.request_rank)
 
     # ------------------------------------------------------------------ screens
 

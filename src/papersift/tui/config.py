@@ -1,8 +1,13 @@
-"""The TUI's part of the user's config file: key bindings and the theme.
+"""The TUI's part of the user's config file: key bindings, the theme, the ranking.
 
 The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
 
     theme = "nord"
+
+    [rank]
+    model = "default"          # or "svm", "lr", "nb" (`papersift rank status --help`)
+    stop_after = 50            # stopping rule: this many irrelevant in a row…
+    min_share = 0.1            # …after at least this share of the papers screened
 
     [keys]
     star = "f"                 # a binding id = the key(s) that trigger it
@@ -35,6 +40,10 @@ class UiConfig:
     path: Path
     keys: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
+    #: `[rank]`: the ranking model and the stopping rule (see `papersift rank --help`).
+    rank_model: str = "default"
+    stop_after: int = 50
+    min_share: float = 0.10
     problems: list[str] = field(default_factory=list)
 
 
@@ -76,6 +85,7 @@ def load_config(path: Path | None = None) -> UiConfig:
             config.theme = theme.strip()
         else:
             config.problems.append(f"{path}: theme must be a theme name in quotes")
+    _read_rank(data.get("rank", {}), config, path)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         config.problems.append(f'{path}: [keys] must be a table of binding-id = "key"')
@@ -90,6 +100,33 @@ def load_config(path: Path | None = None) -> UiConfig:
             continue
         config.keys[str(binding_id)] = key
     return config
+
+
+def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
+    from papersift.ranking.settings import MODELS
+
+    if not isinstance(rank, dict):
+        config.problems.append(f"{path}: [rank] must be a table (model, stop_after, min_share)")
+        return
+    names = [m.name for m in MODELS]
+    model = rank.get("model")
+    if model is not None:
+        if model in names:
+            config.rank_model = model
+        else:
+            config.problems.append(f"{path}: [rank] model = {model!r}: use one of {names}")
+    stop_after = rank.get("stop_after")
+    if stop_after is not None:
+        if isinstance(stop_after, int) and not isinstance(stop_after, bool) and stop_after > 0:
+            config.stop_after = stop_after
+        else:
+            config.problems.append(f"{path}: [rank] stop_after must be a whole number > 0")
+    min_share = rank.get("min_share")
+    if min_share is not None:
+        if isinstance(min_share, int | float) and 0 <= min_share <= 1:
+            config.min_share = float(min_share)
+        else:
+            config.problems.append(f"{path}: [rank] min_share must be between 0 and 1")
 
 
 def unknown_ids(keys: dict[str, str], known: Iterable[str]) -> list[str]:

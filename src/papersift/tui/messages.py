@@ -7,8 +7,12 @@ Messages that belong to one widget are nested in that widget (`PaperList.CursorM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from papersift.ranking.ranker import Ranking
 
 
 @dataclass
@@ -38,3 +42,24 @@ class IndexReady(Message):
 class TextsLoaded(Message):
     """The abstracts and BibTeX origins, read after the first paint, are in the papers
     (the same `Paper` objects: screens showing one must redraw it)."""
+
+
+@dataclass
+class RankProgress(Message):
+    """The ranking's feature rows: `done` of `total` papers built (first run only)."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RankProgress)
+
+
+@dataclass
+class RankingReady(Message):
+    """A new ranking of the inbox (None: not enough decisions to learn from yet)."""
+
+    ranking: Ranking | None
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RankingReady)

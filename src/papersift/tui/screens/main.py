@@ -10,7 +10,8 @@ t  n       tags (TagEditor), note (NoteEditor)
 y  e       copy as BibTeX to the clipboard, export (ExportScreen)
 enter      triage mode over the current view, from the cursor
 D          review possible duplicates
-o  O       cycle the sort (relevance, title, year, recently changed), reverse it
+o  O       cycle the sort (relevance, title, year, recently changed, predicted
+           relevance), reverse it
 /          filter box; v views sidebar; [ ] previous/next view; J K scroll details
 =========  ==========================================================
 
@@ -37,17 +38,28 @@ from textual.worker import Worker, get_current_worker
 
 from papersift import actions
 from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError
+from papersift.ranking.ranker import explain_for
+from papersift.ranking.settings import START_HINT as RANK_HINT
 from papersift.readers.formats import describe_formats
 from papersift.tui.bindings import STATUS_KEYS
-from papersift.tui.messages import IndexProgress, IndexReady, LibraryChanged, TextsLoaded
+from papersift.tui.messages import (
+    IndexProgress,
+    IndexReady,
+    LibraryChanged,
+    RankingReady,
+    RankProgress,
+    TextsLoaded,
+)
 from papersift.tui.screens.editing import edit_note, edit_tags
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
 from papersift.tui.widgets.paper_list import PaperList
 from papersift.tui.widgets.sidebar import Sidebar
 from papersift.views import (
+    DEFAULT_SORT,
     DEFAULT_VIEW,
     DUPLICATES,
+    RANK_SCORES,
     ViewCounts,
     count_tags,
     cycle_sorts,
@@ -58,6 +70,7 @@ from papersift.views import (
 )
 
 if TYPE_CHECKING:
+    from papersift.ranking.ranker import Ranking
     from papersift.tui.app import PapersiftApp
 
 #: Terminal widths below which the layout changes (see styles/app.tcss).
@@ -210,6 +223,12 @@ class MainScreen(Screen[None]):
         #: The list shows a word query unfiltered until the word index is ready.
         self._waiting_for_index = False
         self.importing = False
+        #: The inbox's ranking, as the app last announced it (None: not ranked yet).
+        self.ranking: Ranking | None = None
+        #: The user chose a sort for the inbox since the ranking appeared (or before):
+        #: the ranking no longer takes the inbox over.
+        self._sort_chosen = False
+        self._rank_status = ""
 
     @property
     def papersift(self) -> PapersiftApp:
@@ -413,7 +432,11 @@ class MainScreen(Screen[None]):
         library = self.papersift.library
         papers = library.papers  # replaced, never changed in place, by corpus writes
         triage = dict(library.triage)  # a snapshot: writers update it in place
-        result = filter_view(view, text, sort, reverse, papers, triage, self.papersift.live.search)
+        ranking = self.ranking
+        scores = {RANK_SCORES: ranking.by_id} if ranking is not None else None
+        result = filter_view(
+            view, text, sort, reverse, papers, triage, self.papersift.live.search, scores=scores
+        )
         if result.error is not None:
             return self.FilterDone(
                 generation, [], result.total, True, result.error, result.position
@@ -490,6 +513,29 @@ class MainScreen(Screen[None]):
     def _after_first_paint(self) -> None:
         self.papersift.start_index_build()
         self.refresh_counts()
+        self.papersift.request_rank()
+
+    # ------------------------------------------------------------------ ranking
+
+    def on_rank_progress(self, message: RankProgress) -> None:
+        percent = min(99, message.done * 100 // max(1, message.total))
+        self._rank_status = f"learning from your decisions… {percent}%"
+        self._update_title()
+
+    def on_ranking_ready(self, message: RankingReady) -> None:
+        first = self.ranking is None and message.ranking is not None
+        self.ranking = message.ranking
+        self._rank_status = ""
+        plist = self.paper_list
+        plist.percentiles = message.ranking.percentiles if message.ranking else None
+        if first and self.view == "status:inbox" and not self._sort_chosen:
+            # Predicted relevance is the inbox's order as soon as there is one.
+            plist.sort, plist.sort_reverse = "rank", False
+        if plist.sort == "rank":
+            self.refilter(keep=plist.cursor_id, fallback_index=plist.cursor)
+        plist.invalidate()
+        self._update_title()
+        self._show_detail()
 
     def _show_indexing(self, done: int = 0, total: int = 0) -> None:
         if total:
@@ -559,7 +605,11 @@ class MainScreen(Screen[None]):
         label = mode.label
         if mode.label_without_query and not plist.has_query:
             label = mode.label_without_query
+        if mode.key == "rank" and self.ranking is None:
+            label += f" (not yet: {RANK_HINT})"
         parts.append(f"sorted by {label}{direction}")
+        if self._rank_status:
+            parts.append(self._rank_status)
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
@@ -591,7 +641,9 @@ class MainScreen(Screen[None]):
             self.detail.show(None, placeholder=self.paper_list.empty_message)
         else:
             loading = not self.papersift.library.texts_loaded
-            self.detail.show(self._entry_of(pid), texts_loading=loading)
+            entry = self._entry_of(pid)
+            why, similar = explain_for(self.ranking, entry, self.papersift.library.papers)
+            self.detail.show(entry, texts_loading=loading, why=why, similar_title=similar)
 
     def on_texts_loaded(self, message: TextsLoaded) -> None:
         self._show_detail()
@@ -633,6 +685,9 @@ class MainScreen(Screen[None]):
             self.paper_list.focus()
             return
         self.view = key
+        plist = self.paper_list
+        if key == "status:inbox" and self.ranking is not None and plist.sort == DEFAULT_SORT:
+            plist.sort, plist.sort_reverse = "rank", False
         if self._counts is not None:
             self.sidebar.show_counts(self._counts, key)
         self.refilter()
@@ -679,6 +734,7 @@ class MainScreen(Screen[None]):
         self._sort_changed()
 
     def _sort_changed(self) -> None:
+        self._sort_chosen = True
         plist = self.paper_list
         plist.invalidate()
         self.refilter(keep=plist.cursor_id)

@@ -8,7 +8,7 @@ appended to the `Text` as plain strings, never parsed as markup.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +19,24 @@ from textual.widgets import Static
 from papersift.models import Entry, SharedView
 from papersift.textsafe import clean_block, clean_line
 from papersift.tui.widgets import component_style, line_of
+
+if TYPE_CHECKING:
+    from papersift.ranking.ranker import Explanation
+
+
+def why_lines(why: Explanation, similar_title: str | None) -> list[str]:
+    """The "Why here" section: where the model puts the paper and what pushed it."""
+    where = [f"#{why.position:,} of the inbox"] if why.position else []
+    where += [f"percentile {why.percentile}", f"{why.probability:.0%} likely relevant"]
+    lines = [" · ".join(where)]
+    if why.up:
+        lines.append("↑ " + "  ".join(f"{line_of(t.term)} +{t.weight:.2f}" for t in why.up))
+    if why.down:
+        lines.append("↓ " + "  ".join(f"{line_of(t.term)} −{-t.weight:.2f}" for t in why.down))
+    if similar_title is not None:
+        lines.append(f"most like: {line_of(similar_title)} ({why.similarity:.2f})")
+    lines.append(f"{why.model}, from {why.relevant} relevant / {why.irrelevant} irrelevant")
+    return lines
 
 
 def _shared_lines(view: SharedView) -> tuple[str, str]:
@@ -51,6 +69,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         "paper-detail--shared",
         "paper-detail--sources",
         "paper-detail--placeholder",
+        "paper-detail--why",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -63,6 +82,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self._texts_loading = False
         self._abstract = ""
         self._theme: str | None = None
+        self._why: Explanation | None = None
+        self._similar_title: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
@@ -81,12 +102,15 @@ class PaperDetail(VerticalScroll, can_focus=True):
         *,
         placeholder: str = "No paper selected.",
         texts_loading: bool = False,
+        why: Explanation | None = None,
+        similar_title: str | None = None,
     ) -> None:
         """Show a paper (None: the placeholder); a no-op when it is already shown.
 
         `texts_loading`: the library's abstracts are still being read, so an empty one
-        says so instead of leaving the section out."""
-        if self._shows(entry, placeholder, texts_loading):
+        says so instead of leaving the section out. `why`: the ranking's explanation
+        of the paper (`similar_title`: the title of its most similar relevant paper)."""
+        if self._shows(entry, placeholder, texts_loading) and why == self._why:
             # Every filter result re-shows the paper under the cursor, usually the same
             # one: rebuilding the text would re-wrap and re-lay out the pane for nothing.
             return
@@ -96,6 +120,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self._placeholder = placeholder
         self._texts_loading = texts_loading
         self._abstract = entry.paper.abstract if entry is not None else ""
+        self._why, self._similar_title = why, similar_title
         self._update(self._build(entry, placeholder))
         if new_paper:
             self.scroll_home(animate=False)
@@ -174,6 +199,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
             section("Abstract", "loading abstract…", "placeholder")
         else:
             section("Abstract", clean_block(paper.abstract).strip(), "abstract")
+        if self._why is not None:
+            section("Why here", "\n".join(why_lines(self._why, self._similar_title)), "why")
         section("Your note", clean_block(triage.note).strip(), "note")
         if triage.shared:
             lines = []

@@ -12,7 +12,7 @@ Line 0 is the column header (it does not scroll); row `i` of the list is virtual
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -44,20 +44,36 @@ class Columns:
     tags: int
     year: int = 4
     sources: int = 3
+    score: int = 0
 
     @classmethod
-    def for_width(cls, width: int, tags_wanted: int = 28) -> Columns:
+    def for_width(cls, width: int, tags_wanted: int = 28, scored: bool = False) -> Columns:
         """Columns for a list `width` cells wide; `tags_wanted` is the widest tag list
-        in the view (0: no paper has tags, so the column is left out)."""
-        # mark+star (2), then " status title tags year src" separated by single spaces.
+        in the view (0: no paper has tags, so the column is left out); `scored`: the
+        ranking's score column is shown (a bar and the percentile, "▆  87")."""
+        # mark+star (2), then " score status title tags year src", single spaces apart.
         status = 9 if width >= 60 else 0
-        fixed = 2 + (status + 1 if status else 0) + 1 + 4 + 1 + 3
+        score = SCORE_WIDTH if scored and width >= 50 else 0
+        fixed = 2 + (score + 1 if score else 0) + (status + 1 if status else 0) + 1 + 4 + 1 + 3
         rest = max(0, width - fixed - 1)
         tags = 0
         if tags_wanted and rest >= 40:
             tags = min(max(tags_wanted, 6), 28, rest * 3 // 10)
         title = rest - (tags + 1 if tags else 0)
-        return cls(status=status, title=max(0, title), tags=tags)
+        return cls(status=status, title=max(0, title), tags=tags, score=score)
+
+
+#: Cells of the score column: a bar, a space, the percentile.
+SCORE_WIDTH = 5
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def score_cell(percentile: int | None) -> str:
+    """The score column's text for a percentile (0–100; None: not ranked, blank)."""
+    if percentile is None:
+        return " " * SCORE_WIDTH
+    bar = _BARS[min(len(_BARS) - 1, max(0, percentile) * len(_BARS) // 101)]
+    return f"{bar} {percentile:>3}"
 
 
 class PaperList(ScrollView, can_focus=True):
@@ -102,6 +118,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--tags",
         "paper-list--year",
         "paper-list--sources",
+        "paper-list--score",
         "paper-list--empty",
         *(f"paper-list--{status}" for status in STATUSES),
     }
@@ -162,6 +179,8 @@ class PaperList(ScrollView, can_focus=True):
         self.empty_message = "No papers here."
         #: Cells the widest tag list of the view needs (0 hides the tags column).
         self.tags_width = 0
+        #: The ranking's percentile per paper (None: no ranking; the column is hidden).
+        self.percentiles: Mapping[str, int] | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -365,10 +384,16 @@ class PaperList(ScrollView, can_focus=True):
             elif event.chain >= 2:
                 self.post_message(self.Activated(self, self._ids[index]))
 
+    def _columns(self, width: int) -> Columns:
+        return Columns.for_width(width, self.tags_width, self.percentiles is not None)
+
     def _column_at(self, x: int) -> str | None:
-        cols = Columns.for_width(self.scrollable_content_region.width, self.tags_width)
+        cols = self._columns(self.scrollable_content_region.width)
         spans = []
         pos = 2
+        if cols.score:
+            spans.append(("score", pos, pos + cols.score + 1))
+            pos += cols.score + 1
         if cols.status:
             spans.append(("status", pos, pos + cols.status + 1))
             pos += cols.status + 1
@@ -441,7 +466,7 @@ class PaperList(ScrollView, can_focus=True):
         return strip
 
     def _render_header(self, width: int, base: Style) -> Strip:
-        cols = Columns.for_width(width, self.tags_width)
+        cols = self._columns(width)
         header = base + self._style("header")
         sorted_style = header + self._style("header-sorted")
         mode = sort_mode(self.sort)
@@ -457,6 +482,8 @@ class PaperList(ScrollView, can_focus=True):
             return Segment(cell, sorted_style if name == sorted_column else header)
 
         segments = [Segment(fit(" ★", 2), header)]
+        if cols.score:
+            segments += [Segment(" ", header), label("score", "rank", cols.score, right=True)]
         if cols.status:
             segments += [Segment(" ", header), label("status", "status", cols.status)]
         segments += [Segment(" ", header), label("title", "title", cols.title)]
@@ -475,7 +502,7 @@ class PaperList(ScrollView, can_focus=True):
     ) -> Strip:
         entry = self._entry_of(pid)
         paper, triage = entry.paper, entry.triage
-        cols = Columns.for_width(width, self.tags_width)
+        cols = self._columns(width)
         row = base
         if is_selected:
             row = row + self._style("selected")
@@ -494,6 +521,11 @@ class PaperList(ScrollView, can_focus=True):
             seg("●" if is_selected else " ", self._style("mark")),
             seg("★" if triage.starred else " ", self._style("star")),
         ]
+        if cols.score:
+            percentiles = self.percentiles or {}
+            ranked = triage.status == "inbox" and not triage.starred
+            cell = score_cell(percentiles.get(pid) if ranked else None)
+            segments += [seg(" "), seg(cell, self._style("score"))]
         if cols.status:
             known = STATUS_LABELS.get(triage.status)
             label = known.short if known is not None else line_of(triage.status)

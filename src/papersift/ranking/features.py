@@ -1,0 +1,276 @@
+"""The ranking's features: one TF-IDF row per paper, built once and extended, not rebuilt.
+
+Words and word pairs of the title and abstract (sublinear tf, as ASReview's default),
+the title's words again under a `title:` prefix (a word in the title says more about
+what a paper is than the same word in passing in the abstract), and the authors' names
+as `author:` terms. Rows are L2-normalised, so a row's dot product with another is
+their cosine similarity.
+
+Terms are hashed into a fixed number of columns (scikit-learn's HashingVectorizer)
+rather than counted into a vocabulary: a paper that arrives later gets its row from
+the same function, with no refit and no vocabulary to keep in memory, and building
+the rows of a big library can be shared between processes. A term's name is found
+again, for explanations, by hashing the words of the one paper being explained
+(`terms_of`). Inverse document frequencies are kept as document counts, updated as
+rows are added; the rows are re-weighted with fresh idf when the library has grown
+by a quarter since they were weighted (`FeatureSpace.extend`).
+
+scikit-learn and SciPy are imported on first use: the app's start never pays for them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+__all__ = [
+    "FEATURE_COLUMNS",
+    "FeatureSpace",
+    "PaperText",
+    "build_space",
+    "column_of",
+    "term_label",
+    "terms_of",
+]
+
+#: Hashed columns. 2**20 keeps collisions between the ~10^5–10^6 distinct words and
+#: word pairs of a big library rare; a collision only merges two terms' weights.
+FEATURE_COLUMNS = 2**20
+#: How much a title word counts beside the same word in the abstract.
+TITLE_WEIGHT = 1.0
+#: How much an author's name counts beside a word.
+AUTHOR_WEIGHT = 0.5
+#: Re-weight rows with fresh idf once the library has grown by this share.
+REWEIGHT_GROWTH = 0.25
+
+_TOKEN = r"(?u)\b\w\w+\b"
+_WORD = re.compile(_TOKEN)
+_STOP_WORDS = "english"
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """What the ranking reads of one paper."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+
+
+def _vectorizers() -> dict[str, Any]:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    common: dict[str, Any] = {
+        "n_features": FEATURE_COLUMNS,
+        "alternate_sign": False,
+        "norm": None,
+        "dtype": np.float32,
+    }
+    return {
+        # Title and abstract together, words and word pairs.
+        "text": HashingVectorizer(
+            ngram_range=(1, 2), token_pattern=_TOKEN, stop_words=_STOP_WORDS, **common
+        ),
+        # Title words under their own prefix, so they get their own weights.
+        "title": HashingVectorizer(analyzer=lambda s: [f"title:{w}" for w in _words(s)], **common),
+        "author": HashingVectorizer(analyzer=_author_terms, **common),
+    }
+
+
+def _words(text: str) -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+
+
+def _author_terms(authors: str) -> list[str]:
+    # One term per author: the family name with the first initial ("author:smith j"),
+    # so "J. Smith" and "Smith, John" meet and two Smiths mostly do not.
+    terms = []
+    for name in authors.split("\x1f"):
+        name = name.strip()
+        if not name:
+            continue
+        if "," in name:
+            family, _, given = name.partition(",")
+        else:
+            parts = name.split()
+            family, given = parts[-1], " ".join(parts[:-1])
+        initial = given.strip()[:1].lower()
+        terms.append(f"author:{family.strip().lower()} {initial}".rstrip())
+    return terms
+
+
+def _raw_rows(texts: Sequence[PaperText]) -> csr_matrix:
+    """Sublinear term frequencies (1 + log tf) of `texts`, unweighted, unnormalised."""
+    vec = _vectorizers()
+    text = vec["text"].transform([f"{t.title}\n{t.abstract}" for t in texts])
+    title = vec["title"].transform([t.title for t in texts])
+    authors = vec["author"].transform(["\x1f".join(t.authors) for t in texts])
+    # The three share the hashed columns: the prefixes keep their terms apart.
+    rows = (text + title * TITLE_WEIGHT + authors * AUTHOR_WEIGHT).tocsr()
+    rows.data = 1.0 + np.log(rows.data, dtype=np.float32)
+    return rows
+
+
+def terms_of(text: PaperText) -> dict[int, str]:
+    """The column of every term of `text`, with the term's readable name."""
+    vec = _vectorizers()
+    names: dict[int, str] = {}
+    for analysed in (
+        vec["text"].build_analyzer()(f"{text.title}\n{text.abstract}"),
+        [f"title:{w}" for w in _words(text.title)],
+        _author_terms("\x1f".join(text.authors)),
+    ):
+        for term in analysed:
+            names.setdefault(column_of(term), term)
+    return names
+
+
+def column_of(term: str) -> int:
+    """The hashed column of `term`, as HashingVectorizer computes it."""
+    from sklearn.utils import murmurhash3_32
+
+    h = murmurhash3_32(term, seed=0, positive=False)
+    if h == -(2**31):
+        return (2**31 - 1 - (FEATURE_COLUMNS - 1)) % FEATURE_COLUMNS
+    return abs(h) % FEATURE_COLUMNS
+
+
+def term_label(term: str) -> str:
+    """A term as people read it: `title:graph` → "graph (title)"."""
+    prefix, sep, rest = term.partition(":")
+    if sep and prefix in ("title", "author"):
+        return f"{rest} ({prefix})"
+    return term
+
+
+@dataclass
+class FeatureSpace:
+    """One weighted, L2-normalised TF-IDF row per paper, in `ids` order."""
+
+    ids: list[str]
+    matrix: csr_matrix
+    #: Papers containing each column's term, over every row ever added.
+    doc_counts: np.ndarray
+    #: The idf the rows are weighted with (from `doc_counts` when last re-weighted).
+    idf: np.ndarray
+    #: Each row's norm before normalising, to recover raw rows when re-weighting.
+    norms: np.ndarray
+    #: Rows there were when the idf was last computed.
+    weighted_at: int
+    row: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.row:
+            self.row = {pid: i for i, pid in enumerate(self.ids)}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def extend(self, texts: Sequence[PaperText]) -> None:
+        """Add rows for papers not in the space yet (others are ignored)."""
+        new = [t for t in texts if t.id not in self.row]
+        if not new:
+            return
+        from scipy.sparse import vstack
+
+        raw = _raw_rows(new)
+        self.doc_counts += np.bincount(raw.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
+        weighted, norms = _weigh(raw, self.idf)
+        start = len(self.ids)
+        self.matrix = vstack([self.matrix, weighted], format="csr")
+        self.norms = np.concatenate([self.norms, norms])
+        for offset, text in enumerate(new):
+            self.ids.append(text.id)
+            self.row[text.id] = start + offset
+        if len(self.ids) > self.weighted_at * (1 + REWEIGHT_GROWTH):
+            self.reweigh()
+
+    def reweigh(self) -> None:
+        """Weight every row with the idf of the papers there are now."""
+        from scipy.sparse import diags
+
+        raw = diags(self.norms) @ self.matrix
+        raw.data /= self.idf[raw.indices]
+        self.idf = _idf(self.doc_counts, len(self.ids))
+        self.matrix, self.norms = _weigh(raw.tocsr(), self.idf)
+        self.weighted_at = len(self.ids)
+
+    def rows_of(self, ids: Iterable[str]) -> np.ndarray:
+        """Row numbers of `ids` (all must be in the space)."""
+        return np.fromiter((self.row[i] for i in ids), dtype=np.int64)
+
+
+def _idf(doc_counts: np.ndarray, n: int) -> np.ndarray:
+    # scikit-learn's smooth idf: log((1 + n) / (1 + df)) + 1.
+    return (np.log((1.0 + n) / (1.0 + doc_counts)) + 1.0).astype(np.float32)
+
+
+def _weigh(raw: csr_matrix, idf: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
+    rows = raw.copy()
+    rows.data *= idf[rows.indices]
+    squares = rows.multiply(rows).sum(axis=1).A1
+    norms = np.sqrt(squares).astype(np.float32)
+    norms[norms == 0] = 1.0
+    from scipy.sparse import diags
+
+    return (diags(1.0 / norms) @ rows).astype(np.float32).tocsr(), norms
+
+
+def build_space(
+    texts: Sequence[PaperText],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int = 2000,
+) -> FeatureSpace:
+    """The feature space of `texts` (ids must be distinct); `progress(done, total)` is
+    called after each `batch` of papers."""
+    from scipy.sparse import vstack
+
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(_raw_rows(texts[start : start + batch]))
+        if progress is not None:
+            progress(min(len(texts), start + batch), len(texts))
+    raw = vstack(parts, format="csr") if parts else _empty_rows()
+    doc_counts = np.bincount(raw.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
+    idf = _idf(doc_counts, max(1, len(texts)))
+    matrix, norms = _weigh(raw, idf)
+    return FeatureSpace(
+        ids=[t.id for t in texts],
+        matrix=matrix,
+        doc_counts=doc_counts,
+        idf=idf,
+        norms=norms,
+        weighted_at=max(1, len(texts)),
+    )
+
+
+def _empty_rows() -> csr_matrix:
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix((0, FEATURE_COLUMNS), dtype=np.float32)
+
+
+def feature_bytes(space: FeatureSpace) -> int:
+    """Memory the space's arrays hold, for benchmarks."""
+    m = space.matrix
+    return int(
+        m.data.nbytes
+        + m.indices.nbytes
+        + m.indptr.nbytes
+        + space.doc_counts.nbytes
+        + space.idf.nbytes
+        + space.norms.nbytes
+        + math.ceil(len(space.ids) * 80)
+    )

@@ -1,0 +1,169 @@
+"""The relevance model: learnt from the papers the user marked, linear over the features.
+
+Every model in `MODELS` ends as one weight per feature column plus an intercept, so a
+paper's score is its row's dot product with the weights, scoring a 100k library is
+one sparse product, and *why* a paper scores high is exact: the terms whose
+weight × value contribute most (`explain.py`).
+
+Training sees only the labelled rows, and only the columns their terms use (a few
+thousand of the 2**20 hashed ones): fitting after a decision takes milliseconds.
+Relevant papers are weighted up as ASReview's "balanced" sample weights do (all
+relevant together weigh `balance` times all irrelevant together), because in a real
+inbox the relevant are few. Probabilities come from a logistic regression fitted
+on the same data with that weighting undone, so they can be summed into an estimate
+of how many relevant papers are left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from papersift.models import PapersiftError
+from papersift.ranking.settings import DEFAULT_MODEL, MODELS, ModelSpec, model_named
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+    from papersift.ranking.features import FeatureSpace
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "Fitted",
+    "ModelSpec",
+    "fit",
+    "model_named",
+    "probabilities",
+    "scores",
+]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A model fitted on some decisions: one weight per column and an intercept."""
+
+    spec: ModelSpec
+    coef: np.ndarray
+    intercept: float
+    #: The logistic regression's weights for probabilities (weighting undone).
+    prob_coef: np.ndarray
+    prob_intercept: float
+    relevant: int
+    irrelevant: int
+
+
+def _sample_weights(y: np.ndarray, balance: float) -> np.ndarray:
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    weights = np.where(y == 1, 1.0, n1 / (balance * n0))
+    return weights * (len(y) / weights.sum())
+
+
+def _linear_part(kind: str, spec: ModelSpec, x: csr_matrix, y: np.ndarray, w: np.ndarray):
+    """(coef, intercept) of one classifier fitted on (x, y, w)."""
+    if kind == "svm":
+        from sklearn.svm import LinearSVC
+
+        clf = LinearSVC(C=spec.svm_c, dual=True, max_iter=5000, random_state=0)
+        clf.fit(x, y, sample_weight=w)
+        return clf.coef_.ravel(), float(clf.intercept_[0])
+    if kind == "lr":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=spec.lr_c, solver="liblinear", max_iter=1000)
+        clf.fit(x, y, sample_weight=w)
+        return clf.coef_.ravel(), float(clf.intercept_[0])
+    if kind == "nb":
+        from sklearn.naive_bayes import MultinomialNB
+
+        clf = MultinomialNB(alpha=spec.nb_alpha)
+        clf.fit(x, y, sample_weight=w)
+        log_prob = clf.feature_log_prob_
+        prior = clf.class_log_prior_
+        return log_prob[1] - log_prob[0], float(prior[1] - prior[0])
+    raise ValueError(f"unknown classifier {kind!r}")
+
+
+def fit(
+    space: FeatureSpace,
+    labels: Mapping[str, int],
+    spec: ModelSpec,
+    *,
+    extra: csr_matrix | None = None,
+    with_probabilities: bool = True,
+) -> Fitted:
+    """Fit `spec` on `labels` (paper id → 1 relevant / 0 irrelevant).
+
+    `extra` is added to the labelled papers' rows (the user's tags, which change as they
+    are edited and so are not kept in the space): a matrix with one row per label, in
+    `labels` order. Needs at least one relevant and one irrelevant label. Without
+    `with_probabilities` (a simulation needs only the order) `probabilities` are 0.5.
+    """
+    ids = list(labels)
+    y = np.fromiter((1 if labels[i] else 0 for i in ids), dtype=np.int8, count=len(ids))
+    n1 = int(y.sum())
+    if n1 == 0 or n1 == len(y):
+        raise PapersiftError("ranking needs at least one relevant and one irrelevant paper")
+    x = space.matrix[space.rows_of(ids)]
+    if extra is not None:
+        x = (x + extra).tocsr()
+    # Only the columns the labelled papers use can get a weight: fit on those alone.
+    columns = np.unique(x.indices)
+    x = x[:, columns]
+    w = _sample_weights(y, spec.balance)
+    coefs = []
+    intercept = 0.0
+    for kind in spec.parts:
+        coef, icept = _linear_part(kind, spec, x, y, w)
+        if len(spec.parts) > 1:
+            # Parts are averaged on a common scale: each one's scores over the labelled
+            # papers, standardised.
+            spread = float(np.std(x @ coef)) or 1.0
+            coef, icept = coef / spread, icept / spread
+        coefs.append(coef)
+        intercept += icept
+    coef_small = np.mean(coefs, axis=0)
+    intercept /= len(spec.parts)
+    full = space.matrix.shape[1]
+    coef_full = np.zeros(full, dtype=np.float64)
+    coef_full[columns] = coef_small
+    prob_full = np.zeros(full, dtype=np.float64)
+    prob_icept = 0.0
+    if with_probabilities:
+        prob_small, prob_icept = _linear_part("lr", spec, x, y, w)
+        # The sample weights multiplied the relevant class's odds by w1/w0: undo that.
+        w1, w0 = float(w[y == 1][0]), float(w[y == 0][0])
+        prob_icept -= math.log(w1 / w0)
+        prob_full[columns] = prob_small
+    return Fitted(spec, coef_full, intercept, prob_full, prob_icept, n1, len(y) - n1)
+
+
+def scores(fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None) -> np.ndarray:
+    """Every row's score (higher: more likely relevant), in `space.ids` order.
+
+    `extra` (rows × columns, like the space) adds the user's tags' terms."""
+    result = space.matrix @ fitted.coef + fitted.intercept
+    if extra is not None:
+        result = result + extra @ fitted.coef
+    return np.asarray(result, dtype=np.float64)
+
+
+def probabilities(
+    fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None
+) -> np.ndarray:
+    """Every row's probability of being relevant, in `space.ids` order."""
+    logits = space.matrix @ fitted.prob_coef + fitted.prob_intercept
+    if extra is not None:
+        logits = logits + extra @ fitted.prob_coef
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+
+
+def rank_order(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Row numbers from the highest score down; ties keep row order (deterministic)."""
+    arr = np.asarray(values)
+    return np.lexsort((np.arange(len(arr)), -arr))

@@ -1,0 +1,97 @@
+"""The ranking's settings: its models and stopping rule, as tables with no heavy imports.
+
+The CLI's parser and the TUI's config read these at start, so this module imports
+neither NumPy nor scikit-learn (`model.py` does the fitting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from papersift.models import PapersiftError
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_STOP",
+    "MODELS",
+    "START_HINT",
+    "ModelSpec",
+    "StopRule",
+    "model_named",
+]
+
+#: What to tell a user whose decisions are not enough to rank by yet.
+START_HINT = "star or discard a few papers to rank the inbox"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One way of learning relevance from decisions."""
+
+    name: str
+    #: What `rank` commands and the progress panel call it.
+    label: str
+    #: Classifiers averaged (each z-scored over the library first): "svm", "lr", "nb".
+    parts: tuple[str, ...]
+    #: All relevant weigh this many times all irrelevant (ASReview's balance ratio).
+    balance: float = 9.8
+    #: LinearSVC's C.
+    svm_c: float = 0.11
+    #: LogisticRegression's C.
+    lr_c: float = 1.0
+    #: MultinomialNB's alpha (ASReview 1's default).
+    nb_alpha: float = 3.822
+    help: str = ""
+
+
+#: The models, the default first. "switch" in the progress panel moves to the next
+#: one whose parts differ (the SAFE procedure's second model).
+MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "default",
+        "SVM + logistic regression",
+        ("svm", "lr"),
+        lr_c=10.0,
+        help="the average of a linear SVM and a logistic regression (best on the dev sets)",
+    ),
+    ModelSpec(
+        "svm",
+        "linear SVM (ASReview's default)",
+        ("svm",),
+        help="TF-IDF + linear SVM, C=0.11, balanced 9.8: ASReview LAB's default",
+    ),
+    ModelSpec("lr", "logistic regression", ("lr",), lr_c=10.0, help="logistic regression"),
+    ModelSpec("nb", "naive Bayes", ("nb",), help="multinomial naive Bayes (ASReview 1's default)"),
+)
+DEFAULT_MODEL = MODELS[0].name
+
+
+def model_named(name: str) -> ModelSpec:
+    """The model called `name`; PapersiftError naming the choices if there is none."""
+    for spec in MODELS:
+        if spec.name == name:
+            return spec
+    raise PapersiftError(
+        f"unknown model {name!r}; choose one of: {', '.join(s.name for s in MODELS)}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StopRule:
+    """When the rest of the inbox is probably not worth reading.
+
+    Met when the last `irrelevant_in_a_row` decisions were all irrelevant and at least
+    `min_share` of the papers have been screened (the SAFE procedure's heuristic
+    stop: "50 irrelevant in a row, after at least a tenth screened")."""
+
+    irrelevant_in_a_row: int = 50
+    min_share: float = 0.10
+
+    def met(self, screened: int, total: int, in_a_row: int) -> bool:
+        """True once the rule holds."""
+        if total <= 0:
+            return False
+        return in_a_row >= self.irrelevant_in_a_row and screened >= self.min_share * total
+
+
+DEFAULT_STOP = StopRule()
