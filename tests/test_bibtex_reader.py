@@ -359,3 +359,20 @@ def test_parse_raises_only_papersift_errors(text: str) -> None:
     else:
         assert result.records
         assert all(r.title for r in result.records)
+
+
+def test_quotes_inside_braces_of_a_quoted_value_are_text() -> None:
+    """BibTeX ends a quoted value only at a `"` outside braces (texbook1.bib, texbook2.bib
+    from TeX Live write `{"a}` and `{... "optionalen" ...}`); bibtexparser alone ends it at
+    the first one and fails the entry."""
+    text = (
+        '@string{s = "{x "y" z}"}\n'
+        '@book{t, title = "{Ein Handbuch f{\\"u}r zeitgem{"a}{\\ss} Schaffende}",\n'
+        '  note = "{Zum Teil "optionalen" Kapitel}."}\n'
+        "@misc{u, title = s}\n"
+    )
+    t, u = parse(text, "f.bib").records
+    assert t.title == 'Ein Handbuch für zeitgem"aß Schaffende'
+    assert dict(t.bibtex.fields)["note"] == '{Zum Teil "optionalen" Kapitel}.'
+    assert dict(t.bibtex.fields)["title"] == '{Ein Handbuch f{\\"u}r zeitgem{"a}{\\ss} Schaffende}'
+    assert u.title == 'x "y" z'

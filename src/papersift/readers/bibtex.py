@@ -339,12 +339,20 @@ def parse(text: str, file_name: str) -> ReadResult:
         _check_lines(text, file_name)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = _without_comments(text)
+    text, protected = _protect_inner_quotes(text)
     result = ReadResult(file=file_name, format="bibtex")
     problems: list[tuple[int, str]] = []
     strings: dict[str, str] = {}
     found = bibtex_split.split(text)
     if found is None:
         found = _split_with_bibtexparser(text, file_name, result, problems, strings)
+    if protected:
+        found = [
+            (RawEntry(e.entry_type, e.key, [(k, v.replace(_QUOTE, '"')) for k, v in e.fields]), n)
+            for e, n in found
+        ]
+        for name, value in strings.items():
+            strings[name] = value.replace(_QUOTE, '"')
 
     keys: dict[str, int] = {}
     prepared: list[tuple[RawEntry, int, list[tuple[str, str]]]] = []
@@ -487,6 +495,57 @@ def _without_comments(text: str) -> str:
         pos = found.end()
     pieces.append(text[pos:])
     return "".join(pieces)
+
+
+# Entry starts, braces and quotes: what BibTeX's own scanner looks at.
+_MARK = re.compile(r'@\w*[ \t]*\{|[{}"]')
+_QUOTED_VALUE = re.compile(r'=\s*"')
+#: Stands for a `"` inside braces inside a quoted value while the file is split.
+_QUOTE = "\ue022"
+
+
+def _protect_inner_quotes(text: str) -> tuple[str, bool]:
+    """`text` with each `"` that is inside braces within a quoted value replaced by
+    `_QUOTE`, and whether there was any.
+
+    In BibTeX such a quote is text (`title = "{Gr{"o}{\\ss}e}"`, `"{... "optionalen"
+    Kapitel ...}"`: brace depth decides, as bibtex and biber read it); bibtexparser ends
+    the value there and fails the entry or, worse, reads it wrong. The caller puts the
+    quotes back into the split values.
+    """
+    if _QUOTE in text or not _QUOTED_VALUE.search(text):
+        return text, False
+    depth = 0
+    in_quote = False
+    hits: list[int] = []
+    for found in _MARK.finditer(text):
+        c = found.group()
+        if c[0] == "@":
+            if depth == 0:
+                depth, in_quote = 1, False
+            else:
+                depth += 1
+        elif depth == 0:
+            continue  # text between entries: BibTeX ignores it
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth <= 1:
+                in_quote = in_quote and depth == 1
+        elif depth == 1:
+            in_quote = not in_quote
+        elif in_quote:
+            hits.append(found.start())
+    if not hits:
+        return text, False
+    pieces: list[str] = []
+    pos = 0
+    for at in hits:
+        pieces.append(text[pos:at])
+        pos = at + 1
+    pieces.append(text[pos:])
+    return _QUOTE.join(pieces), True
 
 
 def _has_link(fields: list[tuple[str, str]]) -> bool:
