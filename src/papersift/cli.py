@@ -160,6 +160,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"merged {report.merged}, unchanged {report.unchanged}, "
             f"possible duplicates {report.possible}"
         )
+    from papersift.cli_review import join_imported_reviews
+
+    join_imported_reviews(library, [Path(p) for p in args.files], reports, _out)
     _out(
         f"library: {len(library)} papers, {len(library.open_possible())} possible duplicates "
         f"to review ({clean_block(str(args.library))})"
@@ -459,7 +462,7 @@ def cmd_share(args: argparse.Namespace) -> int:
         if not entries:
             raise PapersiftError("no paper matches; no list written")
         meta = share.ListMeta(
-            name=args.name, description=args.description or "", author=args.author or ""
+            name=args.name, description=args.description or "", author=args.author or user_name()
         )
         if args.output == "-":
             sys.stdout.buffer.write(share.dumps_list(share.build_list(entries, meta)))
@@ -691,6 +694,10 @@ def build_parser() -> argparse.ArgumentParser:
     from papersift.cli_rank import add_rank_parser
 
     add_rank_parser(sub)
+
+    from papersift.cli_review import add_review_parser
+
+    add_review_parser(sub)
 
     p = sub.add_parser("help-query", help="explain the query language")
     p.set_defaults(

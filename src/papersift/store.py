@@ -565,6 +565,30 @@ class Library:
         d = self.decisions.get(_pair_key(a, b))
         return d.verdict if d else None
 
+    # Screening reviews (`papersift.review`) live in triage.json beside the user's other
+    # decisions, so its backups cover them; each is one row, the review's list section.
+
+    def review_rows(self) -> dict[str, dict[str, Any]]:
+        """Every stored review, by name, as written (another process's writes included)."""
+        table: KeyedTable = self._triage_db.table("reviews")  # type: ignore[assignment]
+        return table.raw()
+
+    def update_review(
+        self, name: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        """Replace review `name` by `change(its row or None)` under the lock, computed
+        from the row on disk now (None deletes it); returns the new row."""
+        with self.locked():
+            self._backup_triage()
+            self._write_meta(self._triage_db)
+            table: KeyedTable = self._triage_db.table("reviews")  # type: ignore[assignment]
+            row = change(table.raw().get(name))
+            if row is None:
+                table.delete_many([name])
+            else:
+                table.put_many({name: row})
+            return row
+
     def write_corpus(
         self,
         papers: Mapping[str, Paper],
