@@ -29,7 +29,14 @@ from papersift.readers import formats as registry
 
 
 def test_every_format_has_a_reader_and_one_catch_all():
-    assert format_names() == ["reading-list", "review-csv", "bibtex", "listing"]
+    assert format_names() == [
+        "csl-json",
+        "reading-list",
+        "review-csv",
+        "ris",
+        "bibtex",
+        "listing",
+    ]
     for fmt in FORMATS:
         assert callable(importlib.import_module(fmt.module).parse)
         assert fmt.description.startswith(("a ", "an "))
@@ -38,13 +45,13 @@ def test_every_format_has_a_reader_and_one_catch_all():
 
 
 def test_messages_list_the_registered_formats():
-    listed = "a reading list, a screening .csv file, a .bib file"
+    listed = "a CSL-JSON file, a reading list, a screening .csv file, an RIS file, a .bib file"
     assert describe_formats() == f"{listed} or a saved listing page"
     assert describe_formats("and") == f"{listed} and a saved listing page"
-    with pytest.raises(PapersiftError, match="unknown format 'ris'"):
-        format_named("ris")
+    with pytest.raises(PapersiftError, match="unknown format 'enw'"):
+        format_named("enw")
     with pytest.raises(PapersiftError, match="unknown format"):
-        parse_text("x", "x.txt", fmt="ris")
+        parse_text("x", "x.txt", fmt="enw")
 
 
 def test_binary_file_message_names_the_formats(tmp_path: Path):
@@ -76,16 +83,16 @@ def test_detection_always_names_a_registered_format(text: str, name: str):
     assert detect_format(text, name) in format_names()
 
 
-def _fake_ris_module() -> types.ModuleType:
-    module = types.ModuleType("fake_ris_reader")
+def _fake_enw_module() -> types.ModuleType:
+    module = types.ModuleType("fake_enw_reader")
 
     def parse(text: str, file_name: str) -> ReadResult:
-        result = ReadResult(file=file_name, format="ris")
-        for n, block in enumerate(text.split("ER  -")):
+        result = ReadResult(file=file_name, format="enw")
+        for n, block in enumerate(text.split("%0 ")[1:]):
             for line in block.splitlines():
-                if line.startswith("TI  - "):
+                if line.startswith("%T "):
                     source = Source(file=file_name, index=n)
-                    result.records.append(Record(title=line[6:], source=source))
+                    result.records.append(Record(title=line[3:], source=source))
         return result
 
     module.parse = parse  # type: ignore[attr-defined]
@@ -95,18 +102,18 @@ def _fake_ris_module() -> types.ModuleType:
 def test_a_new_format_is_one_registry_line(monkeypatch: pytest.MonkeyPatch):
     """What the recipe promises: a reader module plus one `Format` line, and detection,
     parsing and every message pick it up."""
-    monkeypatch.setitem(sys.modules, "fake_ris_reader", _fake_ris_module())
-    ris = Format("ris", "a RIS file", "fake_ris_reader", lambda t: t.startswith("TY  -"), (".ris",))
-    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS[:-1], ris, registry.FORMATS[-1]))
-    text = "TY  - JOUR\nTI  - A Title\nER  - \n"
-    assert detect_format(text, "x.txt") == "ris"
-    assert detect_format("A title\nAn abstract.", "x.ris") == "ris"
-    assert [r.title for r in parse_text(text, "x.txt").records] == ["A Title"]
-    assert format_names() == ["reading-list", "review-csv", "bibtex", "ris", "listing"]
-    assert describe_formats() == (
-        "a reading list, a screening .csv file, a .bib file, a RIS file or a saved listing page"
+    monkeypatch.setitem(sys.modules, "fake_enw_reader", _fake_enw_module())
+    enw = Format(
+        "enw", "an EndNote file", "fake_enw_reader", lambda t: t.startswith("%0 "), (".enw",)
     )
-    assert readers.format_named("ris") is ris
+    monkeypatch.setattr(registry, "FORMATS", (*registry.FORMATS[:-1], enw, registry.FORMATS[-1]))
+    text = "%0 Journal Article\n%T A Title\n"
+    assert detect_format(text, "x.txt") == "enw"
+    assert detect_format("A title\nAn abstract.", "x.enw") == "enw"
+    assert [r.title for r in parse_text(text, "x.txt").records] == ["A Title"]
+    assert format_names()[-2:] == ["enw", "listing"]
+    assert describe_formats().endswith("a .bib file, an EndNote file or a saved listing page")
+    assert readers.format_named("enw") is enw
 
 
 def test_reading_a_listing_never_imports_bibtexparser(tmp_path: Path):

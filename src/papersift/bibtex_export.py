@@ -285,10 +285,19 @@ def _unique(entries: Sequence[Entry]) -> list[Entry]:
     return out
 
 
-def export_bibtex(entries: Sequence[Entry], options: ExportOptions = ExportOptions()) -> str:
-    """The entries as a .bib file (a paper listed twice is written once)."""
+def export_bibtex(
+    entries: Sequence[Entry],
+    options: ExportOptions = ExportOptions(),
+    *,
+    keys: Mapping[str, str] | None = None,
+) -> str:
+    """The entries as a .bib file (a paper listed twice is written once).
+
+    `keys` (paper id -> key, e.g. a library's pinned keys from `citekeys.library_keys`)
+    replaces `citation_keys(entries)` for the papers it names."""
     entries = _unique(entries)
-    keys = citation_keys(entries)
+    own = citation_keys(entries) if keys is None or any(e.id not in keys for e in entries) else {}
+    keys = {**own, **(keys or {})}
     blocks: list[model.Block] = [
         model.ImplicitComment("% Encoding: " + ("UTF-8" if options.unicode else "US-ASCII"))
     ]

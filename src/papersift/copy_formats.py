@@ -69,7 +69,7 @@ def copy_as(entries: Sequence[Entry], fmt: str, keys: Mapping[str, str] | None =
         # Imported here: only this format needs the BibTeX writer (and bibtexparser).
         from papersift.bibtex_export import export_bibtex
 
-        return export_bibtex(entries)
+        return export_bibtex(entries, keys=keys)
     if fmt in ("keys", "cite", "pandoc"):
         key_of = dict(citation_keys(entries))
         key_of.update(keys or {})

@@ -589,6 +589,80 @@ class Library:
                 table.put_many({name: row})
             return row
 
+    # ------------------------------------------------------------------ citation keys
+    # Pinned keys live in triage.json (table "citekeys", {id: {"key": K}}): they are the
+    # user's, like tags, and go into its backups. See `citekeys` for what pinning means.
+
+    def pinned_keys(self) -> dict[str, str]:
+        """Paper id -> its pinned citation key, as on disk now."""
+        table: KeyedTable = self._triage_db.table("citekeys")  # type: ignore[assignment]
+        return {pid: str(doc["key"]) for pid, doc in table.raw().items() if doc.get("key")}
+
+    def pin_keys(self, keys: Mapping[str, str]) -> dict[str, str]:
+        """Pin these keys to their papers where a paper has none pinned yet; returns the
+        ones newly pinned. A key already pinned to another paper (any case) is skipped:
+        `citekeys.library_keys` never hands one out, so that only happens when another
+        process pinned it meanwhile."""
+        if not keys or self.readonly:
+            return {}
+        current = self.pinned_keys()
+        taken = {k.casefold() for k in current.values()}
+        new = {
+            pid: key
+            for pid, key in keys.items()
+            if pid not in current and key.casefold() not in taken
+        }
+        if not new:
+            return {}
+        with self.locked():
+            current = self.pinned_keys()
+            taken = {k.casefold() for k in current.values()}
+            fresh: dict[str, str] = {}
+            for pid, key in new.items():
+                if pid not in current and key.casefold() not in taken:
+                    fresh[pid] = key
+                    taken.add(key.casefold())
+            if fresh:
+                self._write_meta(self._triage_db)
+                table: KeyedTable = self._triage_db.table("citekeys")  # type: ignore[assignment]
+                table.put_many({pid: {"key": key} for pid, key in fresh.items()})
+        return fresh
+
+    def set_pinned_key(self, paper_id: str, key: str) -> None:
+        """Pin `key` to one paper, replacing its pinned key; `PapersiftError` if another
+        paper has it pinned (compared case-insensitively, as bibtex and biber do)."""
+        with self.locked():
+            for pid, other in self.pinned_keys().items():
+                if pid != paper_id and other.casefold() == key.casefold():
+                    raise PapersiftError(
+                        f"the key {key!r} is already pinned to paper {pid}; choose another"
+                    )
+            self._write_meta(self._triage_db)
+            table: KeyedTable = self._triage_db.table("citekeys")  # type: ignore[assignment]
+            table.put_many({paper_id: {"key": key}})
+
+    # ------------------------------------------------------------------ auto-exports
+    # Registered in triage.json (table "auto_exports", {id: registration dict}); the
+    # registration's meaning is `auto_export`'s.
+
+    def auto_exports(self) -> dict[str, dict[str, Any]]:
+        """Registration id -> registration, as on disk now."""
+        table: KeyedTable = self._triage_db.table("auto_exports")  # type: ignore[assignment]
+        return {k: dict(v) for k, v in table.raw().items()}
+
+    def put_auto_export(self, reg_id: str, registration: dict[str, Any]) -> None:
+        """Add or replace one auto-export registration."""
+        with self.locked():
+            self._write_meta(self._triage_db)
+            table: KeyedTable = self._triage_db.table("auto_exports")  # type: ignore[assignment]
+            table.put_many({reg_id: registration})
+
+    def remove_auto_export(self, reg_id: str) -> None:
+        """Forget one auto-export registration (the file it wrote stays)."""
+        with self.locked():
+            table: KeyedTable = self._triage_db.table("auto_exports")  # type: ignore[assignment]
+            table.delete_many([reg_id])
+
     def write_corpus(
         self,
         papers: Mapping[str, Paper],
@@ -624,6 +698,12 @@ class Library:
         """Where the search index keeps its word index between runs (`query.SearchIndex`
         cache): derived data, safe to delete, checked against the texts before use."""
         return self.path / "search-index.npz"
+
+    @property
+    def rank_cache(self) -> Path:
+        """Where the ranking keeps its feature rows between runs (`ranking.Ranker`):
+        derived data, safe to delete, checked paper by paper against the texts."""
+        return self.path / "rank-features.npz"
 
     def corpus_stamp(self) -> tuple[int, int, int] | None:
         """The on-disk state of corpus.json that the in-memory corpus reflects."""
@@ -714,9 +794,3 @@ def environment_summary(path: Path) -> dict[str, Any]:
     out["backups"] = len(backups(path))
     out["pid"] = os.getpid()
     return out
-    @property
-    def rank_cache(self) -> Path:
-        """Where the ranking keeps its feature rows between runs (`ranking.Ranker`):
-        derived data, safe to delete, checked paper by paper against the texts."""
-        return self.path / "rank-features.npz"
-

@@ -104,8 +104,25 @@ def _is_review_csv(text: str) -> bool:
     return False
 
 
+# A JSON array of objects (or an empty one): CSL-JSON. A reading list is an object.
+_JSON_OBJECTS = re.compile(r"\ufeff?\s*\[\s*[{\]]")
+
+
+def _is_csl_json(text: str) -> bool:
+    return _JSON_OBJECTS.match(text) is not None
+
+
+# An RIS record's first line, at the top or after a preamble ("Provider: …", Scopus).
+_RIS_START = re.compile(r"^\ufeff?TY {1,2}- ", re.MULTILINE)
+
+
+def _has_ris_record(text: str) -> bool:
+    return _RIS_START.search(text[:4096]) is not None
+
+
 FORMATS: tuple[Format, ...] = (
     # Content alone decides: a .json file that is not JSON is read as a listing.
+    Format("csl-json", "a CSL-JSON file", "papersift.readers.csl_json", _is_csl_json),
     Format("reading-list", "a reading list", "papersift.readers.reading_list", _is_json),
     # Before BibTeX: an abstract in a CSV may hold a line that starts like an entry.
     Format(
@@ -115,6 +132,15 @@ FORMATS: tuple[Format, ...] = (
         _is_review_csv,
         extensions=(".csv",),
         cost_per_byte=3.0,  # measured on Nagtegaal_2019.csv against the sample listings
+    ),
+    # Before BibTeX: an RIS abstract may hold "@article{" at a line start, not the reverse.
+    Format(
+        "ris",
+        "an RIS file",
+        "papersift.readers.ris",
+        _has_ris_record,
+        extensions=(".ris",),
+        cost_per_byte=2.0,
     ),
     Format(
         "bibtex",
