@@ -19,6 +19,8 @@ CORE_MODULES = [
     "papersift.ris_export",
     "papersift.csl_export",
     "papersift.exporters",
+    "papersift.cited",
+    "papersift.auto_export",
     "papersift.dedupe",
     "papersift.store",
     "papersift.storage",

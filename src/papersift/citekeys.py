@@ -38,6 +38,7 @@ __all__ = [
     "library_keys",
     "load_formula",
     "parse_formula",
+    "resolve_keys",
 ]
 
 _KEY_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:.+\-/]*")
@@ -423,3 +424,26 @@ def library_keys(library: Library, formula: KeyFormula | bool | None = True) -> 
     keys = _assign(_wanted(others, formula or None), reserved)
     keys.update(pinned)
     return keys
+
+
+def resolve_keys(library: Library, keys: Sequence[str]) -> tuple[list[Entry], list[str]]:
+    """The library's papers with these citation keys, in the order given (each once),
+    and the keys no paper has. A key matches exactly, else ignoring case (bibtex and
+    biber treat keys differing only in case as one); a pinned key of a paper merged
+    into another finds the paper it was merged into."""
+    by_key = {key: pid for pid, key in library_keys(library).items()}
+    folded = {key.casefold(): pid for key, pid in by_key.items()}
+    for pid, key in library.pinned_keys().items():
+        target = library.canonical_id(pid)
+        if target in library.papers:
+            by_key.setdefault(key, target)
+            folded.setdefault(key.casefold(), target)
+    found: list[str] = []
+    missing: list[str] = []
+    for key in keys:
+        pid = by_key.get(key) or folded.get(key.casefold())
+        if pid is None:
+            missing.append(key)
+        elif pid not in found:
+            found.append(pid)
+    return [library.entry(pid) for pid in found], missing

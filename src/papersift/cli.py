@@ -428,29 +428,109 @@ def _write_output(text: str, output: str | None, force: bool) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from papersift.bibtex_export import ExportOptions, export_bibtex
-    from papersift.copy_formats import copy_as
+    from papersift import auto_export
+    from papersift.exporters import ExportSettings, export_entries, format_for_path
 
-    library = _library(args, readonly=True)
-    entries = _selected(args, library)
-    if not entries:
-        raise PapersiftError("no paper matches; nothing exported")
-    if args.format == "bibtex":
-        text = export_bibtex(
-            entries, ExportOptions(unicode=not args.ascii, include_triage=not args.no_triage)
-        )
+    if args.list_auto or args.remove_auto:
+        library = _library(args, readonly=not args.remove_auto, texts=False)
+        if args.remove_auto:
+            gone = auto_export.remove(library, args.remove_auto)
+            _err(f"{clean_line(gone.path)} is no longer kept up to date (the file stays)")
+            return EXIT_OK
+        for export in auto_export.registrations(library):
+            _out(clean_line(export.describe()))
+        return EXIT_OK
+    fmt = args.format or (format_for_path(args.output) if args.output else None) or "bibtex"
+    if args.keep_updated and args.output in (None, "-"):
+        raise PapersiftError("--keep-updated needs a file: -o FILE")
+    library = _library(args)
+    missing: list[str] = []
+    if args.cited:
+        from papersift.cited import cited_keys
+        from papersift.citekeys import resolve_keys
+
+        keys = cited_keys(Path(args.cited))
+        if not keys:
+            raise PapersiftError(f"{args.cited}: cites no key; nothing exported")
+        entries, missing = resolve_keys(library, keys)
     else:
-        text = copy_as(entries, args.format)
-        if not args.clipboard:
-            text += "\n"  # a file or a terminal wants whole lines; the clipboard does not
+        entries = _selected(args, library)
+    if not entries and not missing and not args.keep_updated:
+        raise PapersiftError("no paper matches; nothing exported")
+    settings = ExportSettings(unicode=not args.ascii, include_triage=not args.no_triage)
+    text = export_entries(library, entries, fmt, settings)
     if args.clipboard:
         from papersift.clipboard import copy_text
 
-        how = copy_text(text)
+        how = copy_text(text.rstrip("\n") if fmt not in ("bibtex", "ris", "csl-json") else text)
         _err(f"copied {len(entries)} entries to the {how}")
-        return EXIT_OK
-    _write_output(text, args.output, args.force)
+    else:
+        _write_output(text, args.output, args.force or args.keep_updated)
+    if args.keep_updated:
+        saved = auto_export.register(
+            library,
+            auto_export.AutoExport(
+                path=args.output,
+                format=fmt,
+                ids=tuple(e.id for e in entries) if args.ids else (),
+                view=args.view or "all",
+                query=args.query or "",
+                starred=args.starred,
+                tags=tuple(args.tag or ()),
+                status=args.status or "",
+                sort=args.sort or "library",
+                reverse=args.reverse,
+                cited=str(Path(args.cited).resolve()) if args.cited else "",
+                unicode=not args.ascii,
+                include_triage=not args.no_triage,
+            ),
+        )
+        _err(f"{clean_line(saved.path)} is kept up to date from now on")
+    if missing:
+        _err(
+            f"papersift: {len(missing)} cited key(s) not in the library: "
+            + ", ".join(clean_line(k) for k in missing)
+        )
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from papersift.actions import resolve_ids
+    from papersift.citekeys import check_key, library_keys
+
+    library = _library(args, texts=False)
+    (pid,) = resolve_ids(library, [args.id])
+    if args.set is None:
+        _out(library_keys(library)[pid])
+        return EXIT_OK
+    key = check_key(args.set.strip())
+    for other, other_key in library_keys(library).items():
+        if other != pid and other_key.casefold() == key.casefold():
+            raise PapersiftError(f"the key {key!r} is already paper {other}'s; choose another")
+    library.set_pinned_key(pid, key)
+    _err(f"{pid}: citation key {key} (pinned)")
+    return EXIT_OK
+
+
+def _refresh_auto_exports(args: argparse.Namespace) -> None:
+    """After a command that changed the library: rewrite the auto-exports it altered.
+    A failure is a warning: the user's change is already saved."""
+    from papersift import auto_export
+    from papersift.store import Library
+
+    try:
+        library = Library(args.library, create=False)
+        for outcome in auto_export.refresh(library):
+            if outcome.result == "failed":
+                _err(f"papersift: warning: auto-export {clean_block(outcome.message)}")
+            elif outcome.missing:
+                _err(
+                    f"papersift: warning: {clean_line(outcome.export.path)}: cited key(s) not "
+                    "in the library: " + ", ".join(clean_line(k) for k in outcome.missing)
+                )
+    except PapersiftError as exc:
+        _err(f"papersift: warning: auto-exports not refreshed: {clean_block(str(exc))}")
 
 
 def cmd_share(args: argparse.Namespace) -> int:
@@ -564,7 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from papersift.copy_formats import COPY_FORMATS
+    from papersift.exporters import EXPORT_FORMATS
     from papersift.readers.formats import describe_formats
 
     p = sub.add_parser("import", help=f"import files: {describe_formats()}")
@@ -642,8 +722,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as",
         dest="format",
-        choices=list(COPY_FORMATS),
-        help="output format",
+        choices=list(EXPORT_FORMATS),
+        help="output format: "
+        + "; ".join(f"{f.name}: {f.label}" for f in EXPORT_FORMATS.values())
+        + " (default: bibtex, or what -o FILE's ending says: .ris, .json)",
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE ('-' for stdout, the default)"
@@ -656,7 +738,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-triage", action="store_true", help="leave out tags, notes, stars and statuses"
     )
-    p.set_defaults(func=cmd_export, format="bibtex")
+    p.add_argument(
+        "--cited",
+        metavar="DRAFT",
+        help="export exactly the papers DRAFT cites (.aux, .tex, or pandoc Markdown); "
+        "keys it cites that the library lacks are listed, and the exit status is 1",
+    )
+    p.add_argument(
+        "--keep-updated",
+        action="store_true",
+        help="keep FILE up to date: rewrite it after every change to what it holds",
+    )
+    p.add_argument(
+        "--list-auto", action="store_true", help="list the files kept up to date, and exit"
+    )
+    p.add_argument(
+        "--remove-auto", metavar="FILE", help="stop keeping FILE up to date (it stays), and exit"
+    )
+    p.set_defaults(func=cmd_export, format=None)
+
+    p = sub.add_parser("key", help="show a paper's citation key, or set (pin) it")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--set", metavar="KEY", help="use KEY from now on (refused if taken)")
+    p.set_defaults(func=cmd_key)
 
     p = sub.add_parser("share", help="shared reading lists: export, merge")
     share_sub = p.add_subparsers(dest="share_command", metavar="SUBCOMMAND")
@@ -706,6 +810,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that may change what an auto-export holds (see `_refresh_auto_exports`).
+_CHANGING_COMMANDS = frozenset(
+    ("import", "star", "unstar", "status", "tag", "note", "dedupe", "key")
+)
+
 #: Options whose value often starts with "-" (a negated query term such as -is:read).
 _VALUE_OPTIONS = ("-q", "--query", "--set")
 
@@ -738,7 +847,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.library = Path(args.library).expanduser()
     func = getattr(args, "func", cmd_tui)
     try:
-        return func(args)
+        status = func(args)
+        if args.command in _CHANGING_COMMANDS:
+            _refresh_auto_exports(args)
+        return status
     except PapersiftError as exc:
         _err(f"papersift: error: {clean_block(str(exc))}")
         return EXIT_ERROR
