@@ -316,7 +316,9 @@ async def test_tags_key_applies_the_tag_editor_result(make_app, lib_path) -> Non
         await pilot.press("t")
         await settle(pilot, app)
         assert isinstance(app.screen, TagEditor)
-        app.screen.dismiss(TagEdit(add=["rlhf", "[bold]x[/]"], remove=[]))
+        # What the editor hands over on enter (it saves each step at once).
+        app.screen.save(TagEdit(add=["rlhf", "[bold]x[/]"], remove=[]))
+        app.screen.close_editor(None)
         await settle(pilot, app)
         on_disk = reload(lib_path)
         assert all(on_disk.triage_of(p).tags == ("rlhf", "[bold]x[/]") for p in chosen)
@@ -326,7 +328,8 @@ async def test_tags_key_applies_the_tag_editor_result(make_app, lib_path) -> Non
         # Removing is one more change; one undo restores the tags.
         await pilot.press("t")
         await settle(pilot, app)
-        app.screen.dismiss(TagEdit(add=["later"], remove=["rlhf"]))
+        app.screen.save(TagEdit(add=["later"], remove=["rlhf"]))
+        app.screen.close_editor(None)
         await settle(pilot, app)
         assert reload(lib_path).triage_of(chosen[0]).tags == ("[bold]x[/]", "later")
         await pilot.press("u")

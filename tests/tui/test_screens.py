@@ -453,7 +453,7 @@ async def test_tags_remove_by_clicking(host) -> None:
         assert app.screen.removed == ["safety"]
         await pilot.press("escape")
         await settle(pilot)
-    assert app.results == [None]
+    assert app.results == [TagEdit(add=[], remove=["safety"])]
 
 
 @pytest.mark.parametrize(
@@ -558,14 +558,16 @@ async def test_tags_invalid_tag_is_refused_with_a_message(host) -> None:
         assert any("longer than" in n.message for n in app._notifications)
 
 
-async def test_tags_escape_cancels(host) -> None:
+async def test_tags_escape_closes_keeping_what_was_entered_only(host) -> None:
     app = host(tag_editor(["RLHF"]))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_text(pilot, "new")
-        await pilot.press("enter", "escape")
+        await pilot.press("enter")
+        await type_text(pilot, "half-typed")
+        await pilot.press("escape")
         await settle(pilot)
-    assert app.results == [None]
+    assert app.results == [TagEdit(add=["new"], remove=[])]
 
 
 async def test_tags_several_papers_heading_and_literal_titles(host) -> None:

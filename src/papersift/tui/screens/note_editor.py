@@ -4,11 +4,12 @@ Closing the editor (escape, ctrl+s, or clicking outside it) returns the text; th
 caller saves it through `app.perform`, so it is undoable like any other change. The
 result is None when the note was not changed, so closing without typing writes nothing.
 
-If the app quits while the editor is open, nothing is lost: when the screen is
-unmounted without having been dismissed, it hands the text to the callback given to
-`push_screen` *synchronously* (the message queue is shutting down, so the usual
-`call_next` would never run). The callback then runs while the app is exiting and
-must save without relying on a worker (see `PapersiftApp.perform`).
+Nothing typed is lost (`editing.TypedTextGuard`): if another screen opens over the
+editor, the note so far goes to `save` then; if the app quits or the terminal closes
+with the editor open, the screen is unmounted without having been dismissed and hands
+the text to `save` *synchronously* (the message queue is shutting down, so the usual
+`call_next` would never run); `save` then runs while the app is exiting and must not
+rely on a worker (see `PapersiftApp.perform`).
 
 Notes can come from shared reading lists, so the text is shown through `clean_block()`:
 escape codes appear as `␛` instead of reaching the terminal. If the user closes the
@@ -17,7 +18,7 @@ editor without editing, the original note (escape codes and all) is kept as it w
 
 from __future__ import annotations
 
-import inspect
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -29,9 +30,10 @@ from textual.widgets import Footer, Static, TextArea
 from papersift.textsafe import clean_block
 from papersift.tui.bindings import key_of
 from papersift.tui.safe_text import plain
+from papersift.tui.screens.editing import TypedTextGuard
 
 
-class NoteEditor(ModalScreen[str | None]):
+class NoteEditor(TypedTextGuard, ModalScreen[str | None]):
     """Edit one paper's note; returns the new text, or None if it did not change."""
 
     AUTO_FOCUS = "#note-text"
@@ -41,12 +43,20 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("ctrl+s", "close", "Save and close", id="note.save"),
     ]
 
-    def __init__(self, title: str, note: str) -> None:
+    def __init__(
+        self, title: str, note: str, save: Callable[[str | None], None] | None = None
+    ) -> None:
+        """`save(text)` is told the note when another screen opens over the editor and
+        when the app quits with it open (None: unchanged)."""
         super().__init__()
         self.paper_title = title
         self.original = note
+        self.save = save
         self._shown = clean_block(note)
-        self._finished = False
+        #: Whether `save` was given a text before the editor closed.
+        self._saved_early = False
+        #: The latest `result()`, kept up to date: on unmount the widgets may be gone.
+        self._last_result: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-editor", classes="dialog"):
@@ -81,39 +91,26 @@ class NoteEditor(ModalScreen[str | None]):
         try:
             text = self.text
         except Exception:  # unmounted: the text area is gone
-            return None
+            return self._last_result
         if text == self._shown or text.rstrip() == self.original.rstrip():
-            return None
+            # Back to the note as it was: unchanged, unless a save meanwhile changed it.
+            return self.original if self._saved_early else None
         return text
 
     def action_close(self) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        self.dismiss(self.result())
+        self.close_editor(self.result())
 
     def on_click(self, event) -> None:
         # A click on the dimmed background (outside the dialog) closes, like escape.
         if event.widget is self:
             self.action_close()
 
-    async def on_unmount(self) -> None:
-        if self._finished:
-            return
-        # The app is quitting (or the screen was removed) with the editor open.
-        self._finished = True
-        text = self._last_text
-        if text is None or not self._result_callbacks:
-            return
-        callback = self._result_callbacks[-1].callback
-        self._result_callbacks[-1].callback = None
-        if callback is not None:
-            outcome = callback(text)
-            if inspect.isawaitable(outcome):
-                await outcome
-
-    _last_text: str | None = None
+    def keep_typed(self, *, interactive: bool) -> None:
+        """Hand the note so far to `save` (another screen opened, or the app quits)."""
+        text = self.result() if interactive else self._last_result
+        if text is not None and self.save is not None:
+            self._saved_early = True
+            self.save(text)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        # Kept up to date so that unmount (when the widgets may be gone) still knows it.
-        self._last_text = self.result()
+        self._last_result = self.result()

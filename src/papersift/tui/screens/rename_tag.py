@@ -3,6 +3,12 @@
 Two inputs with completion from the tags in use: the tag to rename and its new name. A new
 name that already exists merges the two (said before confirming). Returns (old, new); the
 caller applies it with `actions.rename_tag`, which is one undoable change.
+
+A rename is never applied unasked, but what is typed is not lost
+(`editing.TypedTextGuard`): when another screen opens over the dialog or the app quits
+with it open, the two fields are kept as a draft in the app's remembered state (saved
+with the view and the sort), and the dialog opens on that draft next time. Renaming or
+escape ends the draft.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ from papersift.actions import clean_tag
 from papersift.models import PapersiftError
 from papersift.textsafe import clean_line
 from papersift.tui.safe_text import plain
+from papersift.tui.screens.editing import TypedTextGuard
+
+#: The key of the draft in `PapersiftApp.ui_state`.
+DRAFT_KEY = "rename_tag_draft"
 
 
-class RenameTagScreen(ModalScreen[tuple[str, str] | None]):
+class RenameTagScreen(TypedTextGuard, ModalScreen[tuple[str, str] | None]):
     """Ask for a tag and its new name; dismiss with (old, new) or None."""
 
     AUTO_FOCUS = "#rename-old"
@@ -37,6 +47,50 @@ class RenameTagScreen(ModalScreen[tuple[str, str] | None]):
         super().__init__()
         self.all_tags = dict(all_tags)
         self.current = current
+        #: (old, new) as typed, kept here too: on unmount the inputs may be gone.
+        self._typed = (current, "")
+
+    def _ui_state(self) -> dict | None:
+        state = getattr(self.app, "ui_state", None)
+        return state if isinstance(state, dict) else None
+
+    def on_mount(self) -> None:
+        state = self._ui_state()
+        draft = state.get(DRAFT_KEY) if state is not None else None
+        if (
+            isinstance(draft, list)
+            and len(draft) == 2
+            and all(isinstance(x, str) for x in draft)
+            and (not self.current or draft[0] == self.current)
+        ):
+            self.query_one("#rename-old", Input).value = draft[0]
+            self.query_one("#rename-new", Input).value = draft[1]
+            self._typed = (draft[0], draft[1])
+            if draft[0]:
+                self.query_one("#rename-new", Input).focus()
+
+    @on(Input.Changed)
+    def _remember(self, event: Input.Changed) -> None:
+        old, new = self._typed
+        if event.input.id == "rename-old":
+            old = event.value
+        elif event.input.id == "rename-new":
+            new = event.value
+        self._typed = (old, new)
+
+    def keep_typed(self, *, interactive: bool) -> None:
+        """Keep the fields as a draft for next time (a rename is never applied unasked)."""
+        state = self._ui_state()
+        if state is None:
+            return
+        if self._typed[1].strip() or self._typed[0].strip() not in ("", self.current):
+            state[DRAFT_KEY] = list(self._typed)
+
+    def close_editor(self, result: tuple[str, str] | None) -> None:
+        state = self._ui_state()
+        if state is not None:
+            state.pop(DRAFT_KEY, None)
+        super().close_editor(result)
 
     def compose(self) -> ComposeResult:
         tags = [clean_line(t) for t in self.all_tags]
@@ -88,7 +142,7 @@ class RenameTagScreen(ModalScreen[tuple[str, str] | None]):
         except PapersiftError as exc:
             self._say(str(exc))
             return
-        self.dismiss((old, self._existing(new) or new))
+        self.close_editor((old, self._existing(new) or new))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_editor(None)

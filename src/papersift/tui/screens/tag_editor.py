@@ -2,19 +2,24 @@
 
 Adding and removing are equally short: type `rlhf, safety` and enter to add, type
 `-safety` (or pick the tag in the list above and press delete, or click it) to remove.
+Every change is saved at once (the help screen promises it): enter on typed tags saves
+them and the editor stays open for more; enter on an empty line, or escape, closes it.
 Suggestions come from the library's tags, fuzzy-matched as you type; tab takes the
 first (or the one picked with up/down). A new tag that is a near miss of an existing
 one (`rlhf` vs `RLHF`, `aligment` vs `alignment`) is questioned before it is added:
 enter/y uses the existing spelling, n keeps the new one.
 
-The screen only collects the edit; the caller applies it (`apply_tag_edit`), so the
-change goes through the app's worker and undo stack like every other.
+The screen hands each step to its `save` callback as a `TagEdit` (what changed since
+the last step); the caller applies it (`screens.editing.edit_tags`), so it goes through
+the app's worker and undo stack like every other change. What is typed but not entered
+is not lost either: it is entered when another screen opens over the editor, when the
+app quits and when the terminal closes (`editing.TypedTextGuard`); escape alone drops it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -33,6 +38,7 @@ from papersift.models import PapersiftError
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import key_of
 from papersift.tui.safe_text import plain
+from papersift.tui.screens.editing import TypedTextGuard
 
 #: How many titles the header lists before it says "and N more".
 MAX_TITLES = 3
@@ -107,8 +113,11 @@ class NearMissPrompt(Static, can_focus=True):
             screen.write_prompt()
 
 
-class TagEditor(ModalScreen[TagEdit | None]):
-    """Edit the tags of the given papers; returns a `TagEdit`, or None if cancelled."""
+class TagEditor(TypedTextGuard, ModalScreen[TagEdit | None]):
+    """Edit the tags of the given papers; each step goes to `save` at once.
+
+    Dismissed with the whole session's `TagEdit` (all steps together), or None when
+    nothing changed."""
 
     AUTO_FOCUS = "#tag-input"
 
@@ -117,15 +126,24 @@ class TagEditor(ModalScreen[TagEdit | None]):
         Binding("n", "keep_new", "Keep new spelling", id="tags.keep-new"),
         Binding("escape", "skip_tag", "Skip this tag", id="tags.skip-near-miss"),
         Binding("ctrl+s", "confirm", "Done", id="tags.confirm"),
-        Binding("escape", "cancel", "Cancel", id="tags.cancel"),
+        # (The id predates saving at once; kept, users' [keys] name it.)
+        Binding("escape", "cancel", "Close", id="tags.cancel"),
         Binding("tab", "accept_suggestion", "Take suggestion", id="tags.accept"),
         Binding("down", "suggestion(1)", "Next suggestion", show=False, id="tags.next"),
         Binding("up", "suggestion(-1)", "Previous suggestion", show=False, id="tags.previous"),
         Binding("delete,backspace,x", "toggle_chip", "Remove/restore tag", id="tags.remove"),
     ]
 
-    def __init__(self, titles: list[str], current: list[str], all_tags: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        titles: list[str],
+        current: list[str],
+        all_tags: Mapping[str, int],
+        save: Callable[[TagEdit], None] | None = None,
+    ) -> None:
+        """`save(step)` applies one step (tags added and removed since the last one)."""
         super().__init__()
+        self.save = save
         self.titles = list(titles)
         self.current = list(dict.fromkeys(current))
         self.all_tags = dict(all_tags)
@@ -134,6 +152,10 @@ class TagEditor(ModalScreen[TagEdit | None]):
         self._pending: list[tuple[str, str]] = []  # (typed, existing) near misses
         self._confirm_after_pending = False
         self._navigated = False
+        #: The tags as last saved (what `save` has been told so far).
+        self._saved = list(self.current)
+        #: The input's text, kept here too: on unmount the widget may be gone.
+        self._typed = ""
 
     # ------------------------------------------------------------------ layout
 
@@ -171,9 +193,9 @@ class TagEditor(ModalScreen[TagEdit | None]):
     def hint(self) -> str:
         """How to use the editor, naming the keys as bound now."""
         return (
-            f"enter adds, -tag removes · {key_of(self, 'accept_suggestion')} takes the "
-            f"suggestion · enter on an empty line or {key_of(self, 'confirm')} when done · "
-            f"{key_of(self, 'cancel')} cancels"
+            f"enter saves, -tag removes · {key_of(self, 'accept_suggestion')} takes the "
+            f"suggestion · enter on an empty line or {key_of(self, 'cancel')} closes "
+            "(each step is saved at once)"
         )
 
     # ------------------------------------------------------------------ state
@@ -342,14 +364,39 @@ class TagEditor(ModalScreen[TagEdit | None]):
             else:
                 self._add(tag)
         self.query_one(Input).value = ""
+        self._typed = ""
         self._refresh_chips()
         self._refresh_suggestions()
+        self._save_step()
         if self._pending:
             self._show_pending()
         return True
 
+    def _save_step(self) -> None:
+        """Tell `save` what changed since it was last told (nothing if nothing did)."""
+        shown = self.shown_tags()
+        step = TagEdit(
+            add=[t for t in shown if t not in self._saved],
+            remove=[t for t in self._saved if t not in shown],
+        )
+        if step.is_empty:
+            return
+        self._saved = shown
+        if self.save is not None:
+            self.save(step)
+
+    def session_edit(self) -> TagEdit | None:
+        """Everything this editor changed, as one `TagEdit` (None: nothing)."""
+        current = {t.casefold() for t in self.current}
+        edit = TagEdit(
+            add=[t for t in self.added if t.casefold() not in current],
+            remove=list(self.removed),
+        )
+        return None if edit.is_empty else edit
+
     @on(Input.Changed, "#tag-input")
-    def _typed(self) -> None:
+    def _input_changed(self, event: Input.Changed) -> None:
+        self._typed = event.value
         self._refresh_suggestions()
 
     @on(Input.Submitted, "#tag-input")
@@ -385,6 +432,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
             self._toggle(tags[index])
             self._refresh_chips(highlight=index)
             self._refresh_suggestions()
+            self._save_step()
 
     # ------------------------------------------------------------------ actions
 
@@ -418,6 +466,7 @@ class TagEditor(ModalScreen[TagEdit | None]):
     def _after_pending(self) -> None:
         self._refresh_chips()
         self._refresh_suggestions()
+        self._save_step()
         self._show_pending()
 
     def action_accept_suggestion(self) -> None:
@@ -462,13 +511,34 @@ class TagEditor(ModalScreen[TagEdit | None]):
             if self._pending:
                 self._confirm_after_pending = True
                 return
-        current = {t.casefold() for t in self.current}
-        self.dismiss(
-            TagEdit(
-                add=[t for t in self.added if t.casefold() not in current],
-                remove=list(self.removed),
-            )
-        )
+        self.close_editor(self.session_edit())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close: what was entered is saved already; text not entered is dropped."""
+        self.close_editor(self.session_edit())
+
+    # ------------------------------------------------------------------ typed text
+
+    def keep_typed(self, *, interactive: bool) -> None:
+        """Enter what is typed but not entered yet (another screen opened, or the app
+        is quitting). `interactive`: the screen is alive, so a near miss is asked as
+        usual; else (quitting) every tag is kept as typed, since no one can answer."""
+        text = self._typed
+        if interactive:
+            if text.strip():
+                self._commit(text)
+            return
+        self._typed = ""
+        for fragment in _SEPARATORS.split(text):
+            raw = fragment.strip()
+            try:
+                if raw.startswith("-") and len(raw) > 1:
+                    self._remove(actions.clean_tag(raw[1:]))
+                elif raw:
+                    self._add(actions.clean_tag(raw))
+            except PapersiftError:
+                continue  # an invalid tag was refused when typed; nothing to keep
+        for typed, _existing in self._pending:
+            self._add(typed)
+        self._pending.clear()
+        self._save_step()
