@@ -169,3 +169,68 @@ def test_listing_starting_with_a_bracket_is_not_json():
     text = f"[Re] Reproducing a Study\n{ABSTRACT}\n"
     assert detect_format(text, "page.txt") == "listing"
     assert parse_text(text, "page.txt").records[0].title == "[Re] Reproducing a Study"
+
+
+_word = st.text(alphabet=st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=12)
+#: Titles as scrapes print them: up to 25 words (the sample corpus's longest has 22),
+#: sometimes behind a "Name:" head, often ending with a full stop.
+_period_title = st.tuples(
+    st.one_of(st.just(""), _word.map(lambda w: w.capitalize() + ": ")),
+    st.lists(_word, min_size=1, max_size=25),
+    st.sampled_from(["", ".", ".", "?"]),
+).map(lambda t: t[0] + " ".join(t[1]) + t[2])
+_sentence = st.lists(_word, min_size=4, max_size=25).map(
+    lambda words: " ".join(words).capitalize() + "."
+)
+#: Abstracts: one long sentence or several (a scrape may cut one short with "…").
+_abstract_of_sentences = st.one_of(
+    st.lists(_sentence, min_size=2, max_size=8).map(" ".join),
+    st.lists(_word, min_size=30, max_size=90).map(lambda words: " ".join(words) + "."),
+    st.lists(_word, min_size=30, max_size=90).map(lambda words: " ".join(words) + "…"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_period_title, _abstract_of_sentences), min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_titles_ending_with_a_period_are_never_dropped(pairs, blank_lines):
+    """Any listing the generator writes, in either layout, reads back record for record."""
+    from papersift.readers.listing import _is_noise
+
+    pairs = [(t, a) for t, a in pairs if not _is_noise(t) and not t.startswith("Subscribe")]
+    if not pairs:
+        return
+    sep = "\n\n" if blank_lines else "\n"
+    text = "Daily Papers" + sep + sep.join(f"{t}{sep}{a}" for t, a in pairs)
+    result = parse_text(text, "gen.txt")
+    assert len(result.records) == len(pairs)
+    assert [(r.title, r.abstract) for r in result.records] == pairs
+    assert not any("skipped" in w for w in result.warnings)
+    # Every doubt is a warning about a record that was kept, and counted.
+    assert (result.kept_with_warnings > 0) == bool(result.warnings)
+
+
+@pytest.mark.parametrize("sep", ["\n\n", "\n"], ids=["blank-lines", "alternating"])
+def test_titles_from_real_scrapes_that_end_with_a_period(sep):
+    titles = [
+        "Text Using Regular Expressions in Practice.",
+        "Pivot: Towards Efficient LLM Training by Leveraging Small LMs for Data Selection.",
+        "A Plain Title",
+    ]
+    text = "Daily Papers" + sep + sep.join(f"{t}{sep}{ABSTRACT.strip()}" for t in titles)
+    result = parse(text, "scrape.txt")
+    assert [r.title for r in result.records] == titles
+    assert result.warnings == []
+
+
+def test_a_doubtful_title_is_kept_warned_and_counted():
+    # 26 words ending with a stop: alone it reads like an abstract; what follows it (a
+    # longer paragraph) and what precedes it (an abstract) make it a title.
+    long_title = " ".join(["Word"] * 25) + " end."
+    text = f"First Paper\n{ABSTRACT}\n{long_title}\n{ABSTRACT}\n"
+    result = parse(text, "p.txt")
+    assert [r.title for r in result.records] == ["First Paper", long_title]
+    assert result.kept_with_warnings == 1
+    assert result.warnings[0].startswith("p.txt:3: this line reads like an abstract")
