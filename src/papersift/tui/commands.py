@@ -105,6 +105,9 @@ class PapersiftCommands(Provider):
             )
             hint = ", ".join(format_names())
             commands.append(("Import files…", partial(import_files, app), hint))
+            from papersift.tui.screens.review import palette_commands
+
+            commands += palette_commands(app, main)
             for fmt, label in COPY_FORMATS.items():
                 commands.append(
                     (
