@@ -319,6 +319,31 @@ class PapersiftApp(App[None]):
         """Tell every screen on the stack that these papers changed."""
         for screen in list(self.screen_stack):
             screen.post_message(LibraryChanged(ids))
+        self.refresh_auto_exports()
+
+    def refresh_auto_exports(self) -> None:
+        """Rewrite the auto-exports a change altered (`auto_export.refresh`), in a thread
+        worker: no keystroke waits for it, and a newer change supersedes a running one."""
+        self.run_worker(
+            self._refresh_auto_exports,
+            thread=True,
+            group="auto-export",
+            exclusive=True,
+            exit_on_error=False,
+            description="auto-export",
+        )
+
+    def _refresh_auto_exports(self) -> None:
+        from papersift.auto_export import refresh
+
+        try:
+            outcomes = refresh(self.library)
+        except PapersiftError as exc:
+            self.call_from_thread(self.say, f"Auto-export: {exc}", severity="error")
+            return
+        for outcome in outcomes:
+            if outcome.result == "failed":
+                self.call_from_thread(self.say, f"Auto-export {outcome.message}", severity="error")
 
     def action_undo(self) -> None:
         """Revert the last change (several levels)."""
