@@ -172,11 +172,11 @@ def explanation_lines(title: str, exp, similar_title: str | None) -> list[str]:
         f"({exp.model}, from {exp.relevant} relevant / {exp.irrelevant} irrelevant)",
     ]
     if exp.up:
-        ups = ", ".join(f"{clean_line(t.term)} +{t.weight:.2f}" for t in exp.up)
+        ups = ", ".join(f"{clean_line(t.term)} {t.weight:+.2g}" for t in exp.up)
         lines.append(f"  up:   {ups}")
     if exp.down:
         lines.append(
-            "  down: " + ", ".join(f"{clean_line(t.term)} {t.weight:.2f}" for t in exp.down)
+            "  down: " + ", ".join(f"{clean_line(t.term)} {t.weight:+.2g}" for t in exp.down)
         )
     if similar_title is not None:
         lines.append(

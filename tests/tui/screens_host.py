@@ -2,8 +2,8 @@
 
 `HostApp` implements the part of `PapersiftApp`'s contract the screens use (library,
 perform in a thread worker, an undo stack, `LibraryChanged` posted to every screen,
-view_ids, the stylesheets), opens one screen over a plain base screen and records what
-it returned.
+view_ids, the ranking and its config, the stylesheets), opens one screen over a plain
+base screen and records what it returned.
 The library is real: the bundled sample corpus plus a .bib file that the importer's
 dedupe flags as three possible duplicates.
 """
@@ -27,8 +27,10 @@ from papersift.importer import import_files
 from papersift.models import Paper, PapersiftError, PossibleDuplicate, Source
 from papersift.normalize import paper_id
 from papersift.paths import sample_corpus_files
+from papersift.ranking.live import LiveRanking, RankEvents
 from papersift.store import Library
-from papersift.tui.messages import LibraryChanged
+from papersift.tui.config import UiConfig
+from papersift.tui.messages import LibraryChanged, RankingReady
 from papersift.tui.styles import css_paths
 
 #: Hand-made variants of three sample papers, each recorded as a possible duplicate of
@@ -161,6 +163,22 @@ class HostApp(App[None]):
         self.performed: list[Change] = []
         self.errors: list[str] = []
         self.view: list[str] = list(library.papers)
+        # The ranking part of the contract: a real LiveRanking, refitted after changes.
+        self.config = UiConfig(path=Path("/nonexistent/config.toml"))
+        self.stop_announced = False
+        self.rank = LiveRanking(library, events=RankEvents(ranked=self._ranked))
+
+    def _ranked(self, ranking: Any) -> None:
+        for screen in list(self.screen_stack):
+            screen.post_message(RankingReady(ranking))
+
+    def request_rank(self) -> None:
+        if self.rank.request():
+            self.run_worker(self.rank.run, thread=True, group="rank")
+
+    def switch_rank_model(self, name: str) -> None:
+        if self.rank.set_model(name):
+            self.run_worker(self.rank.run, thread=True, group="rank")
 
     def get_default_screen(self) -> Screen[Any]:
         return BaseScreen()
@@ -197,6 +215,7 @@ class HostApp(App[None]):
         self.performed.append(change)
         self.undo_stack.append(change)
         self.post_library_changed(None)
+        self.request_rank()
 
     def post_library_changed(self, ids: frozenset[str] | None) -> None:
         for screen in list(self.screen_stack):

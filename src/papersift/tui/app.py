@@ -116,6 +116,8 @@ class PapersiftApp(App[None]):
             ),
             model=_known_model(self.ui_state.get("rank_model"), self.config.rank_model),
         )
+        #: The stopping rule was announced this session (it is said once).
+        self.stop_announced = False
         self._undo: list[Change] = []
         self.main_screen: MainScreen | None = None
         self._theme_ready = False
@@ -313,7 +315,17 @@ class PapersiftApp(App[None]):
             self.post_library_changed(ids)
             self.request_rank()
         text = change.description[:1].upper() + change.description[1:]
-        self.say(text if ids else f"{text} (no change)")
+        self.report(text if ids else f"{text} (no change)")
+
+    def report(self, text: str) -> None:
+        """Say what a change or an undo did: on the screen's own status line where it
+        has one (`show_report`: triage mode, where a stack of toasts would cover the
+        paper being read), else as a toast."""
+        show = getattr(self.screen, "show_report", None)
+        if callable(show):
+            show(clean_line(text))
+        else:
+            self.say(text)
 
     def post_library_changed(self, ids: frozenset[str] | None) -> None:
         """Tell every screen on the stack that these papers changed."""
@@ -348,7 +360,7 @@ class PapersiftApp(App[None]):
     def action_undo(self) -> None:
         """Revert the last change (several levels)."""
         if not self._undo:
-            self.say("Nothing to undo.")
+            self.report("Nothing to undo.")
             return
         change = self._undo.pop()
         self.run_worker(
@@ -380,7 +392,7 @@ class PapersiftApp(App[None]):
     def _undo_done(self, change: Change, ids: frozenset[str]) -> None:
         self.post_library_changed(ids)
         self.request_rank()
-        self.say(f"Undone: {change.description}")
+        self.report(f"Undone: {change.description}")
 
     @property
     def undo_depth(self) -> int:

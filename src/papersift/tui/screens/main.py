@@ -153,6 +153,14 @@ class MainScreen(Screen[None]):
         ),
         Binding("O", "reverse_sort", "Reverse sort", show=False, id="sort-reverse"),
         Binding(
+            "P",
+            "screening",
+            "Screening progress",
+            show=False,
+            id="screening-progress",
+            tooltip="Relevant found, irrelevant in a row, the stopping rule, a chart",
+        ),
+        Binding(
             "D",
             "duplicates",
             "Duplicates",
@@ -815,7 +823,13 @@ class MainScreen(Screen[None]):
             return
         from papersift.tui.screens.triage import TriageScreen
 
-        self.app.push_screen(TriageScreen(plist.ids, start=plist.cursor))
+        ranked = self.view == "status:inbox" and plist.sort == "rank" and not plist.sort_reverse
+        self.app.push_screen(TriageScreen(plist.ids, start=plist.cursor, ranked=ranked))
+
+    def action_screening(self) -> None:
+        from papersift.tui.screens.screening import ScreeningScreen
+
+        self.app.push_screen(ScreeningScreen())
 
     def action_duplicates(self) -> None:
         from papersift.tui.screens.duplicates import DuplicatesScreen

@@ -12,10 +12,20 @@ what is left (g jumps to the first paper still in the inbox).
 
 Changes go through `app.perform` (thread worker + undo stack); the screen redraws when
 the app posts `LibraryChanged`.
+
+Opened on the inbox in predicted-relevance order (`ranked=True`), it follows the
+ranking as it learns: every decision asks the app for a refit (in a worker, so the
+key never waits), and each new ranking re-orders the papers after the current one,
+best first. A paper the user has only just been shown (under `SWAP_SECONDS`, no key
+pressed since) is replaced by the new best too, so the next paper is the best one
+known at that moment. A line under the top bar counts the screening, the paper's
+"why" (the terms that pushed it, the most similar relevant paper) sits above its
+title, `p` opens the progress panel, and the stopping rule is announced once.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -27,11 +37,19 @@ from textual.widgets import Footer, ProgressBar, Static
 
 from papersift import actions
 from papersift.models import DEFAULT_STATUS, STATUS_LABELS, Entry
+from papersift.ranking.live import next_model
+from papersift.ranking.ranker import explain_for, screening_progress
+from papersift.ranking.settings import StopRule, model_named
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import STATUS_KEYS, key_of
-from papersift.tui.messages import LibraryChanged, TextsLoaded
+from papersift.tui.messages import LibraryChanged, RankingReady, TextsLoaded
 from papersift.tui.safe_text import plain
 from papersift.tui.screens.editing import edit_note, edit_tags
+from papersift.tui.screens.screening import summary_line
+from papersift.tui.widgets.detail import why_lines
+
+#: A paper shown for less than this (and no key since) gives way to a new ranking's best.
+SWAP_SECONDS = 0.4
 
 #: The decisions in the order the hint names them (inbox, taking one back, last), with
 #: their binding ids (a user's `[keys]` names these: "discard", not "discarded").
@@ -81,12 +99,23 @@ class TriageScreen(Screen[None]):
         Binding("k,left", "move(-1)", "Prev", id="triage.previous"),
         Binding("g", "next_untriaged", "Next in inbox", id="triage.next-inbox", show=False),
         Binding("u", "undo", "Undo", id="triage.undo"),
+        Binding(
+            "p",
+            "screening",
+            "Progress",
+            id="triage.progress",
+            tooltip="Screening progress: relevant found, the stopping rule, a chart",
+        ),
         Binding("escape,q", "back", "Back", id="triage.back"),
     ]
 
-    def __init__(self, ids: list[str], start: int = 0) -> None:
+    def __init__(self, ids: list[str], start: int = 0, *, ranked: bool = False) -> None:
         super().__init__()
         self.paper_ids = list(dict.fromkeys(ids))
+        #: Follow the ranking: re-order the papers ahead as it learns.
+        self.ranked = ranked
+        self._shown_at = time.monotonic()
+        self._keys_since_shown = 0
         self.position = max(0, min(start, len(self.paper_ids)))
         #: Positions of the papers changed here, newest last (for undo's "go back").
         self._history: list[int] = []
@@ -107,10 +136,12 @@ class TriageScreen(Screen[None]):
             yield Static(id="triage-progress")
             yield ProgressBar(id="triage-bar", show_eta=False, show_percentage=True)
             yield Static(id="triage-position")
+        yield Static(id="triage-screening")
         with VerticalScroll(id="triage-body", can_focus=True):
             yield Static(id="triage-state")
             yield Static(id="triage-title")
             yield Static(id="triage-meta")
+            yield Static(id="triage-why")
             yield Static(id="triage-note")
             yield Static(id="triage-abstract")
             yield Static(id="triage-sources")
@@ -118,6 +149,8 @@ class TriageScreen(Screen[None]):
         with Vertical(id="triage-done"):
             yield Static(id="triage-done-title")
             yield Static(id="triage-done-text")
+        # What the last decision did: one line in a fixed place, replaced by the next.
+        yield Static(id="triage-status")
         yield Static(id="triage-hint", classes="hint")
         yield Footer()
 
@@ -192,7 +225,49 @@ class TriageScreen(Screen[None]):
             self._show_done(done, total)
         else:
             self._show_paper()
+        self._show_screening()
         self.refresh_bindings()
+
+    def _show_screening(self) -> None:
+        line = self.query_one("#triage-screening", Static)
+        ranking = self.papersift.rank.current
+        line.display = self.ranked or ranking is not None
+        if not line.display:
+            return
+        library = self.papersift.library
+        prog = screening_progress(library.papers, dict(library.triage), ranking, self._rule())
+        text = summary_line(prog)
+        if ranking is not None:
+            text += f" · ranked by {ranking.spec.label}"
+        line.update(plain(text))
+        if prog.stop_met:
+            self._announce_stop(prog.in_a_row, prog.share)
+
+    def _rule(self) -> StopRule:
+        config = self.papersift.config
+        return StopRule(config.stop_after, config.min_share)
+
+    def _announce_stop(self, in_a_row: int, share: float) -> None:
+        app = self.papersift
+        if app.stop_announced:
+            return
+        app.stop_announced = True
+        from papersift.tui.screens.confirm import ConfirmScreen
+
+        other = next_model(app.rank.model)
+        question = (
+            f"The stopping rule is met: {in_a_row} irrelevant papers in a row after "
+            f"{share:.0%} screened. The rest is probably not worth reading.\n\n"
+            f"Re-rank the rest with a second model ({model_named(other).label}) and "
+            "screen its top papers before you stop?"
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                app.switch_rank_model(other)
+                app.say(f"Re-ranking with {model_named(other).label}")
+
+        app.push_screen(ConfirmScreen(question, yes="Re-rank", no="Not now"), answer)
 
     def _show_done(self, done: int, total: int) -> None:
         title = self.query_one("#triage-done-title", Static)
@@ -239,6 +314,15 @@ class TriageScreen(Screen[None]):
             return
         paper, triage = entry.paper, entry.triage
         state.update(self._state_text(entry))
+        why_widget = self.query_one("#triage-why", Static)
+        why, similar = explain_for(
+            self.papersift.rank.current, entry, self.papersift.library.papers
+        )
+        why_widget.display = why is not None
+        if why is not None:
+            why_widget.update(
+                plain("Why here: " + "\n".join(why_lines(why, similar)), multiline=True)
+            )
         title.update(plain(paper.title))
         meta_parts = []
         if paper.authors:
@@ -297,6 +381,8 @@ class TriageScreen(Screen[None]):
 
     def _go(self, position: int) -> None:
         self.position = max(0, min(position, len(self.paper_ids)))
+        self._shown_at = time.monotonic()
+        self._keys_since_shown = 0
         self.query_one("#triage-body").scroll_home(animate=False)
         self.show()
 
@@ -309,6 +395,36 @@ class TriageScreen(Screen[None]):
 
     def on_texts_loaded(self, message: TextsLoaded) -> None:
         self.show()
+
+    def on_key(self) -> None:
+        self._keys_since_shown += 1
+
+    def on_ranking_ready(self, message: RankingReady) -> None:
+        ranking = message.ranking
+        if self.ranked and ranking is not None:
+            fresh = self._keys_since_shown == 0 and time.monotonic() - self._shown_at < SWAP_SECONDS
+            start = self.position if fresh else self.position + 1
+            self.paper_ids = self.paper_ids[:start] + self._best_first(
+                self.paper_ids[start:], ranking.by_id
+            )
+        self.show()
+
+    def _best_first(self, ids: list[str], scores: dict[str, float]) -> list[str]:
+        """`ids` with the undecided ones best first, then the rest as they were."""
+        library = self.papersift.library
+        low = float("-inf")
+
+        def key(pid: str) -> tuple[int, float]:
+            state = library.triage_of(library.canonical_id(pid))
+            undecided = state.status == DEFAULT_STATUS and not state.starred
+            return (0 if undecided else 1, -scores.get(pid, low) if undecided else 0.0)
+
+        return sorted(ids, key=key)
+
+    def action_screening(self) -> None:
+        from papersift.tui.screens.screening import ScreeningScreen
+
+        self.app.push_screen(ScreeningScreen())
 
     # ------------------------------------------------------------------ actions
 
@@ -358,7 +474,20 @@ class TriageScreen(Screen[None]):
             if self._status(self.paper_ids[i]) == DEFAULT_STATUS:
                 self._go(i)
                 return
-        self.notify("Every paper of this list is triaged.", markup=False)
+        self.show_report("Every paper of this list is triaged.")
+
+    def show_report(self, text: str) -> None:
+        """Show what a change did on the status line, replacing the last report; it
+        clears after `report_seconds` (the app calls this instead of a toast)."""
+        line = self.query_one("#triage-status", Static)
+        line.update(plain(text))
+        if self._report_timer is not None:
+            self._report_timer.stop()
+        self._report_timer = self.set_timer(self.report_seconds, lambda: line.update(""))
+
+    #: Seconds a report stays on the status line (the next one replaces it sooner).
+    report_seconds: ClassVar[float] = 4.0
+    _report_timer: Any = None
 
     def action_undo(self) -> None:
         if self._history:

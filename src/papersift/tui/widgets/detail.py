@@ -24,15 +24,20 @@ if TYPE_CHECKING:
     from papersift.ranking.ranker import Explanation
 
 
+def _weight(weight: float) -> str:
+    # Two significant digits: weights learnt from a handful of decisions are small.
+    return f"{weight:+.2g}".replace("-", "−")
+
+
 def why_lines(why: Explanation, similar_title: str | None) -> list[str]:
     """The "Why here" section: where the model puts the paper and what pushed it."""
     where = [f"#{why.position:,} of the inbox"] if why.position else []
     where += [f"percentile {why.percentile}", f"{why.probability:.0%} likely relevant"]
     lines = [" · ".join(where)]
     if why.up:
-        lines.append("↑ " + "  ".join(f"{line_of(t.term)} +{t.weight:.2f}" for t in why.up))
+        lines.append("↑ " + "  ".join(f"{line_of(t.term)} {_weight(t.weight)}" for t in why.up))
     if why.down:
-        lines.append("↓ " + "  ".join(f"{line_of(t.term)} −{-t.weight:.2f}" for t in why.down))
+        lines.append("↓ " + "  ".join(f"{line_of(t.term)} {_weight(t.weight)}" for t in why.down))
     if similar_title is not None:
         lines.append(f"most like: {line_of(similar_title)} ({why.similarity:.2f})")
     lines.append(f"{why.model}, from {why.relevant} relevant / {why.irrelevant} irrelevant")
