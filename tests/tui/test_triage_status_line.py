@@ -1,0 +1,66 @@
+"""Triage mode reports decisions on one fixed line, never as toasts over the paper
+(issue #13 item 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from papersift.tui.screens.triage import TriageScreen
+
+from .conftest import settle
+
+
+def status_line(screen: TriageScreen) -> str:
+    return str(screen.query_one("#triage-status", Static).render())
+
+
+async def test_quick_decisions_replace_one_line_and_stack_no_toasts(
+    make_app, lib_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen)
+        body = screen.query_one("#triage-body")
+        line = screen.query_one("#triage-status")
+        app.clear_notifications()
+        for key in "rwxdrwxdrwxdrwxdrwxd":  # twenty quick decisions
+            await pilot.press(key)
+        await settle(pilot, app)
+        assert list(app._notifications) == []  # no toast at all
+        assert status_line(screen) == "1 paper → discarded"  # the last one only
+        # A fixed place below the paper, not over it.
+        assert line.region.y >= body.region.bottom
+        await pilot.press("u")
+        await settle(pilot, app)
+        assert status_line(screen).startswith("Undone: 1 paper → discarded")
+        assert list(app._notifications) == []
+
+
+async def test_the_report_clears_after_a_while(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(TriageScreen, "report_seconds", 0.5)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("r")
+        for _ in range(200):  # until the change is done and reported
+            if status_line(app.screen):
+                break
+            await pilot.pause(0.01)
+        assert status_line(app.screen) == "1 paper → to-read"
+        await pilot.pause(1.0)
+        assert status_line(app.screen) == ""
+        # Outside triage mode a change is still a toast.
+        await pilot.press("escape")
+        await settle(pilot, app)
+        app.clear_notifications()
+        await pilot.press("s")
+        await settle(pilot, app)
+        assert len(app._notifications) == 1
