@@ -155,9 +155,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             _err(f"error: {clean_block(report.error)}")
             _out(f"{clean_block(report.file)}: FAILED, nothing imported")
             continue
+        n_kept = report.kept_with_warnings
+        kept = f", {n_kept} kept with a warning" if n_kept else ""
         _out(
-            f"{clean_block(report.file)}: read {report.read} ({report.format}), new {report.new}, "
-            f"merged {report.merged}, unchanged {report.unchanged}, "
+            f"{clean_block(report.file)}: read {report.read} ({report.format}){kept}, new "
+            f"{report.new}, merged {report.merged}, unchanged {report.unchanged}, "
             f"possible duplicates {report.possible}"
         )
     from papersift.cli_review import join_imported_reviews
