@@ -131,30 +131,23 @@ def cmd_rank_explain(args: argparse.Namespace) -> int:
         similar = library.papers.get(exp.similar_id) if exp.similar_id else None
         results.append((paper, exp, similar))
     if args.json:
-        _out(
-            json.dumps(
-                [
-                    json_safe(
-                        {
-                            "id": exp.paper_id,
-                            "title": paper.title,
-                            "score": exp.score,
-                            "probability": exp.probability,
-                            "percentile": exp.percentile,
-                            "position": exp.position,
-                            "up": [{"term": t.term, "weight": t.weight} for t in exp.up],
-                            "down": [{"term": t.term, "weight": t.weight} for t in exp.down],
-                            "similar": exp.similar_id,
-                            "similarity": exp.similarity,
-                            "model": ranking.spec.name,
-                        }
-                    )
-                    for paper, exp, similar in results
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        rows = [
+            {
+                "id": exp.paper_id,
+                "title": paper.title,
+                "score": exp.score,
+                "probability": exp.probability,
+                "percentile": exp.percentile,
+                "position": exp.position,
+                "up": [{"term": t.term, "weight": t.weight} for t in exp.up],
+                "down": [{"term": t.term, "weight": t.weight} for t in exp.down],
+                "similar": exp.similar_id,
+                "similarity": exp.similarity,
+                "model": ranking.spec.name,
+            }
+            for paper, exp, _similar in results
+        ]
+        _out(json_safe(json.dumps(rows, indent=2, ensure_ascii=False)))
         return 0
     for paper, exp, similar in results:
         for line in explanation_lines(paper.title, exp, similar.title if similar else None):
