@@ -6,7 +6,8 @@ RSS) and prints the result as one JSON object on the last line of stdout.
 
 Tasks: prepare (seed triage state, not timed), tui (cold start + filter latency through
 Pilot), search (the core SearchIndex alone), durable (star / note until fsync'd),
-export (BibTeX), baseline (plain TinyDB JSONStorage, corpus and triage in one table).
+export (BibTeX), baseline (plain TinyDB JSONStorage, corpus and triage in one table),
+rank (the ranking's features, cached features, refit + rescore per decision, memory).
 """
 
 from __future__ import annotations
@@ -399,6 +400,66 @@ def _painted_after(events: list[tuple[str, float]], kind: str) -> float | None:
     return None
 
 
+# ---------------------------------------------------------------------- rank
+
+
+def _rss_mb() -> float:
+    # Current (not peak) resident memory, from /proc: the growth the ranking causes.
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def task_rank(args: dict[str, Any]) -> dict[str, Any]:
+    """The ranking: feature rows built cold and read from their cache, then decisions
+    one at a time, each followed by a refit + rescore (what triage mode does)."""
+    from papersift.models import Triage
+    from papersift.ranking.ranker import Ranker, inbox_ids
+    from papersift.store import Library
+
+    library = Library(Path(args["library"]), readonly=True)
+    library.ensure_texts()
+    papers = library.papers
+    cache = Path(args["cache"])
+    cache.unlink(missing_ok=True)
+    gc.collect()
+    before = _rss_mb()
+    t = time.perf_counter()
+    ranker = Ranker(cache)
+    ranker.prepare(papers)
+    build_s = time.perf_counter() - t
+    after_build = _rss_mb()
+    t = time.perf_counter()
+    Ranker(cache).prepare(papers)
+    cached_s = time.perf_counter() - t
+    rng = random.Random(7)
+    ids = list(papers)
+    rng.shuffle(ids)
+    triage: dict[str, Triage] = {
+        ids[0]: Triage(starred=True, changed=1.0),
+        ids[1]: Triage(status="discarded", changed=2.0),
+    }
+    samples = []
+    for step, pid in enumerate(ids[2 : 2 + args.get("decisions", 40)]):
+        # One relevant decision in five, as a real inbox runs.
+        relevant = step % 5 == 0
+        triage[pid] = Triage(
+            starred=relevant, status="inbox" if relevant else "discarded", changed=3.0 + step
+        )
+        t = time.perf_counter()
+        ranking = ranker.rank(triage, candidates=inbox_ids(papers, triage))
+        samples.append(time.perf_counter() - t)
+        assert ranking is not None
+    peak = _rss_mb()
+    return {
+        "build_s": round(build_s, 2),
+        "cached_s": round(cached_s, 2),
+        "cache_mb": round(cache.stat().st_size / 2**20, 1),
+        "refit": summary_ms(samples),
+        "memory_growth_mb": round(max(after_build, peak) - before, 1),
+    }
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "prepare": task_prepare,
     "search": task_search,
@@ -406,6 +467,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "export": task_export,
     "baseline": task_baseline,
     "tui": task_tui,
+    "rank": task_rank,
 }
 
 

@@ -107,6 +107,18 @@ def _metrics() -> list[Metric]:
         Metric("baseline_ratio", "baseline star p50 / our star p50", "x"),
         Metric("export_1k_s", "BibTeX export of 1k papers", "s"),
         Metric("export_10k_s", "BibTeX export of 10k papers", "s", 2.0, "<= 2 s"),
+        Metric("rank_build_s", "ranking: feature rows built (first time)", "s"),
+        Metric("rank_cached_s", "ranking: feature rows from their cache", "s"),
+        Metric(
+            "rank_refit_ms",
+            "ranking: refit + rescore after a decision p50/p95",
+            "ms",
+            100.0,
+            "p95 <= 100 ms at 10k",
+        ),
+        Metric(
+            "rank_memory_mb", "ranking: memory growth (features + model)", "MB", 300.0, "<= 300 MB"
+        ),
         Metric("list_json_s", "papersift list --json (whole library)", "s"),
         Metric("list_json_rss_mb", "list --json: peak RSS", "MB"),
     ]
@@ -392,6 +404,20 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
         ["search_index_build_s", "search_index_cached_s"] + [f"search_{q}_ms" for q in QUERY_NAMES],
         do_search,
     )
+
+    def do_rank() -> None:
+        log("  ranking: features, refit after each decision")
+        r = child(
+            "rank",
+            {"library": str(library), "cache": str(work / "rank-features.npz")},
+            opts.timeout * scale,
+        )
+        results["rank_build_s"] = _value(r["build_s"])
+        results["rank_cached_s"] = _value(r["cached_s"], cache_mb=r["cache_mb"])
+        results["rank_refit_ms"] = _pair(r["refit"])
+        results["rank_memory_mb"] = _value(r["memory_growth_mb"])
+
+    attempt(["rank_build_s", "rank_cached_s", "rank_refit_ms", "rank_memory_mb"], do_rank)
 
     def do_durable() -> None:
         log("  star / note until durable")

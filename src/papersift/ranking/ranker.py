@@ -62,7 +62,7 @@ RELEVANT_STATUSES = frozenset({"to-read", "reading", "read"})
 #: A tag's weight in a paper's row (rows have norm 1).
 TAG_WEIGHT = 0.5
 #: Bump when the cache file's layout or the features change.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Papers embedded per batch when building, so progress can be reported.
 BUILD_BATCH = 2000
 
@@ -358,13 +358,20 @@ class Ranker:
                     (data["data"], data["indices"], data["indptr"]),
                     shape=(len(ids), FEATURE_COLUMNS),
                 )
+                weighted_at = int(data["weighted_at"])
+                # Counts and idf are kept for the columns in use only (see _save_cache).
+                used = data["used_columns"]
+                doc_counts = np.zeros(FEATURE_COLUMNS, dtype=np.int32)
+                doc_counts[used] = data["used_counts"]
+                idf = np.full(FEATURE_COLUMNS, np.log1p(weighted_at) + 1.0, dtype=np.float32)
+                idf[used] = data["used_idf"]
                 self.space = FeatureSpace(
                     ids=ids,
                     matrix=matrix,
-                    doc_counts=data["doc_counts"].astype(np.int32),
-                    idf=data["idf"],
+                    doc_counts=doc_counts,
+                    idf=idf,
                     norms=data["norms"],
-                    weighted_at=int(data["weighted_at"]),
+                    weighted_at=weighted_at,
                 )
                 self._digests = dict(zip(ids, (int(d) for d in data["digests"]), strict=True))
         except (OSError, ValueError, KeyError, EOFError):
@@ -378,6 +385,7 @@ class Ranker:
         if path is None or space is None:
             return
         m = space.matrix
+        used = np.flatnonzero(space.doc_counts).astype(np.int32)
         fd, tmp = tempfile.mkstemp(prefix=".rank-", suffix=".npz", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -389,8 +397,10 @@ class Ranker:
                     data=m.data,
                     indices=m.indices,
                     indptr=m.indptr,
-                    doc_counts=space.doc_counts,
-                    idf=space.idf,
+                    # Most of the 2**20 columns are unused: 8 MB of zeros left out.
+                    used_columns=used,
+                    used_counts=space.doc_counts[used],
+                    used_idf=space.idf[used],
                     norms=space.norms,
                     weighted_at=space.weighted_at,
                     digests=np.array([self._digests[i] for i in space.ids], dtype=np.uint64),
