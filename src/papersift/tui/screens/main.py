@@ -37,11 +37,18 @@ from textual.widgets import Footer, Label, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from papersift import actions
-from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError
+from papersift.models import (
+    DEFAULT_STATUS,
+    STATUS_LABELS,
+    STATUSES,
+    Entry,
+    Paper,
+    PapersiftError,
+)
 from papersift.ranking.ranker import explain_for
 from papersift.ranking.settings import START_HINT as RANK_HINT
 from papersift.readers.formats import describe_formats
-from papersift.tui.bindings import STATUS_KEYS
+from papersift.tui.bindings import STATUS_KEYS, key_labels, own_bindings
 from papersift.tui.messages import (
     IndexProgress,
     IndexReady,
@@ -175,6 +182,14 @@ class MainScreen(Screen[None]):
             "left_square_bracket", "next_view(-1)", "Previous view", show=False, id="previous-view"
         ),
         Binding("right_square_bracket", "next_view(1)", "Next view", show=False, id="next-view"),
+        Binding(
+            "A",
+            "search_all",
+            "Search all papers",
+            show=False,
+            id="search-all",
+            tooltip="The same filter over all papers (the All papers view)",
+        ),
         Binding("J", "scroll_detail(1)", "Scroll details down", show=False, id="detail-down"),
         Binding("K", "scroll_detail(-1)", "Scroll details up", show=False, id="detail-up"),
     ]
@@ -195,6 +210,8 @@ class MainScreen(Screen[None]):
         #: The query has words and the word index is still being built: `ids` is the
         #: view unfiltered.
         indexing: bool = False
+        #: Nothing in the view matched but papers elsewhere do: how many per status.
+        elsewhere: dict[str, int] | None = None
 
     @dataclass
     class CountsDone(Message):
@@ -442,14 +459,22 @@ class MainScreen(Screen[None]):
         triage = dict(library.triage)  # a snapshot: writers update it in place
         ranking = self.ranking
         scores = {RANK_SCORES: ranking.by_id} if ranking is not None else None
-        result = filter_view(
-            view, text, sort, reverse, papers, triage, self.papersift.live.search, scores=scores
-        )
+        search = self.papersift.live.search
+        result = filter_view(view, text, sort, reverse, papers, triage, search, scores=scores)
         if result.error is not None:
             return self.FilterDone(
                 generation, [], result.total, True, result.error, result.position
             )
         ids = result.ids
+        elsewhere = None
+        if not ids and result.has_query and not result.indexing and view != "all":
+            # Say where the matches are instead of only that there are none here.
+            everywhere = filter_view("all", text, sort, reverse, papers, triage, search)
+            if everywhere.ids and everywhere.error is None:
+                elsewhere = {}
+                for pid in everywhere.ids:
+                    status = triage[pid].status if pid in triage else DEFAULT_STATUS
+                    elsewhere[status] = elsewhere.get(status, 0) + 1
         tags_width = 0
         shown = set(ids) if len(ids) < len(papers) else None
         for pid, t in triage.items():
@@ -464,6 +489,7 @@ class MainScreen(Screen[None]):
             result.has_query,
             tags_width=tags_width,
             indexing=result.indexing,
+            elsewhere=elsewhere,
         )
 
     def on_main_screen_filter_done(self, message: FilterDone) -> None:
@@ -492,6 +518,8 @@ class MainScreen(Screen[None]):
                 "The library is empty: add papers with `papersift import FILE…` "
                 f"({describe_formats()})."
             )
+        elif message.elsewhere:
+            plist.empty_message = self._elsewhere_message(message.elsewhere)
         elif message.has_query:
             plist.empty_message = "No paper in this view matches the filter."
         elif self.view == "status:inbox":
@@ -517,6 +545,30 @@ class MainScreen(Screen[None]):
         self._filtered_once = True
         self._update_title()
         self._show_detail()
+
+    def _elsewhere_message(self, elsewhere: dict[str, int]) -> str:
+        """ "None here, N elsewhere (where), key: search all papers"."""
+        total = sum(elsewhere.values())
+        where = ", ".join(
+            f"{n} {STATUS_LABELS[s].title.lower() if s != DEFAULT_STATUS else 'in the inbox'}"
+            for s, n in sorted(elsewhere.items(), key=lambda item: STATUSES.index(item[0]))
+        )
+        papers = "1 paper" if total == 1 else f"{total} papers"
+        return (
+            f"No paper in this view matches the filter; {papers} in other views do "
+            f"({where}). {self._search_all_key()}: search all papers"
+        )
+
+    def _search_all_key(self) -> str:
+        # Not `key_of`: while the filter box has the focus, printable keys are not
+        # among the screen's active bindings.
+        binding = next(b for b in own_bindings(self) if b.action == "search_all")
+        return key_labels(self.app, binding)[0]
+
+    def action_search_all(self) -> None:
+        """The same filter over all papers (offered when nothing here matches)."""
+        if self.view != "all":
+            self.set_view("all")
 
     def _after_first_paint(self) -> None:
         self.papersift.start_index_build()
