@@ -385,3 +385,26 @@ def test_every_model_ranks(sample_library) -> None:
         assert ranking is not None and len(ranking.undecided) == len(ids) - 2
         assert np.isfinite(ranking.values).all()
         assert 0 <= ranking.expected_left() <= len(ids)
+
+
+def test_tag_suggestions_come_from_similar_papers(sample_library) -> None:
+    from papersift.ranking.tags import suggest_tags, tagged_texts
+
+    library = sample_library
+    library.ensure_texts()
+    cross = _only_from(library, "trending-papers-cross-lingual-nlp.txt")
+    control = _only_from(library, "daily-papers-mar-11-controllable-generation.txt")
+    actions.add_tags(library, cross[:8], ["cross-lingual"])
+    actions.add_tags(library, control[:8], ["control"])
+    tags = {pid: state.tags for pid, state in library.triage.items() if state.tags}
+    tagged = tagged_texts(library.papers, tags)
+    for pid, expected in ((cross[20], "cross-lingual"), (control[20], "control")):
+        found = suggest_tags(paper_text(library.papers[pid]), tagged)
+        assert found and found[0].tag == expected, (library.papers[pid].title, found)
+    # A tag the paper has is never proposed to it.
+    own = suggest_tags(paper_text(library.papers[cross[0]]), tagged)
+    assert "cross-lingual" not in [s.tag for s in own]
+    assert suggest_tags(paper_text(library.papers[cross[0]]), []) == []
+    library.close()
+    proc = _cli("rank", "tags", cross[21], library=library.path)
+    assert proc.returncode == 0 and "cross-lingual" in proc.stdout.split("\n")[0]

@@ -179,6 +179,25 @@ def explanation_lines(title: str, exp, similar_title: str | None) -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------------- rank tags
+
+
+def cmd_rank_tags(args: argparse.Namespace) -> int:
+    from papersift.actions import resolve_ids
+    from papersift.ranking.ranker import paper_text
+    from papersift.ranking.tags import suggest_tags, tagged_texts
+
+    library = _open(args)
+    library.ensure_texts()
+    tags = {pid: state.tags for pid, state in library.triage.items() if state.tags}
+    tagged = tagged_texts(library.papers, tags)
+    for pid in resolve_ids(library, args.ids):
+        found = suggest_tags(paper_text(library.papers[pid]), tagged, limit=args.limit)
+        words = ", ".join(f"{clean_line(s.tag)} ({s.weight:.2f})" for s in found)
+        _out(f"{pid}  {words or '(no tagged paper is like it)'}")
+    return 0
+
+
 # ---------------------------------------------------------------------- rank simulate
 
 
@@ -346,6 +365,13 @@ def add_rank_parser(sub) -> None:
     pe.add_argument("--terms", type=int, default=5, help="terms each way (default: 5)")
     pe.add_argument("--json", action="store_true", help="as JSON")
     pe.set_defaults(func=cmd_rank_explain)
+
+    pt = rank_sub.add_parser(
+        "tags", help="suggest tags: those of the tagged papers each paper most resembles"
+    )
+    pt.add_argument("ids", nargs="+", metavar="ID")
+    pt.add_argument("--limit", type=int, default=5, help="at most N tags (default: 5)")
+    pt.set_defaults(func=cmd_rank_tags)
 
     pm = rank_sub.add_parser(
         "simulate",

@@ -127,3 +127,27 @@ async def test_stopping_rule_is_announced_once(make_app, lib_path, config_path) 
         await pilot.press("d")
         await settle(pilot, app)
         assert isinstance(app.screen, TriageScreen)  # said once, not after every key
+
+
+async def test_tag_editor_offers_the_tags_of_similar_papers(make_app, lib_path) -> None:
+    from papersift.tui.screens.tag_editor import TagEditor, TagSuggestions
+
+    library = Library(lib_path)
+    cross = _from(library, "trending-papers-cross-lingual-nlp.txt")
+    control = _from(library, "daily-papers-mar-11-controllable-generation.txt")
+    actions.add_tags(library, cross[:8], ["xlingual"])
+    # The most used tag: without the similarity it would be offered first.
+    actions.add_tags(library, control[:12], ["steering"])
+    library.close()
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        _main(app).query_one(PaperList).move_cursor_to(cross[30])
+        await pilot.press("t")
+        await settle(pilot, app)
+        editor = app.screen
+        assert isinstance(editor, TagEditor)
+        assert editor.similar[:1] == ["xlingual"]
+        box = editor.query_one(TagSuggestions)
+        first = box.get_option_at_index(0)
+        assert first.id == "xlingual" and "like similar papers" in str(first.prompt)

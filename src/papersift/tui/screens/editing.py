@@ -125,7 +125,30 @@ def edit_tags(app: Any, entries: Sequence[Entry], *, perform: Perform | None = N
     def save(step: TagEdit) -> None:
         run(lambda: tag_step_change(library, ids, step, holders))
 
-    app.push_screen(TagEditor(titles, list(holders), library.all_tags(), save=save))
+    similar = None
+    if len(entries) == 1:
+        paper = entries[0].paper
+
+        def similar() -> list[str]:
+            return similar_tags(app, paper)
+
+    app.push_screen(
+        TagEditor(titles, list(holders), library.all_tags(), save=save, similar_tags=similar)
+    )
+
+
+def similar_tags(app: Any, paper: Any) -> list[str]:
+    """The tags of the papers `paper` most resembles; [] when no paper is tagged yet.
+
+    Runs in a worker, beside the ranking's: it builds its own small feature space of
+    the tagged papers rather than read one the ranking may be extending."""
+    from papersift.ranking.ranker import paper_text
+    from papersift.ranking.tags import suggest_tags, tagged_texts
+
+    library = app.library
+    tags = {pid: state.tags for pid, state in dict(library.triage).items() if state.tags}
+    found = suggest_tags(paper_text(paper), tagged_texts(library.papers, tags))
+    return [s.tag for s in found]
 
 
 def edit_note(app: Any, entry: Entry, *, perform: Perform | None = None) -> None:

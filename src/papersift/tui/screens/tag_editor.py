@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from rapidfuzz import fuzz, process, utils
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -140,9 +140,15 @@ class TagEditor(TypedTextGuard, ModalScreen[TagEdit | None]):
         current: list[str],
         all_tags: Mapping[str, int],
         save: Callable[[TagEdit], None] | None = None,
+        similar_tags: Callable[[], list[str]] | None = None,
     ) -> None:
-        """`save(step)` applies one step (tags added and removed since the last one)."""
+        """`save(step)` applies one step (tags added and removed since the last one).
+        `similar_tags()` (run in a worker) gives the tags of the papers this one most
+        resembles: offered first while nothing is typed."""
         super().__init__()
+        self._similar_tags = similar_tags
+        #: Tags of similar papers, once `similar_tags` has answered.
+        self.similar: list[str] = []
         self.save = save
         self.titles = list(titles)
         self.current = list(dict.fromkeys(current))
@@ -188,6 +194,19 @@ class TagEditor(TypedTextGuard, ModalScreen[TagEdit | None]):
     def on_mount(self) -> None:
         self._refresh_chips()
         self._refresh_suggestions()
+        if self._similar_tags is not None:
+            self._find_similar()
+
+    @work(thread=True, exit_on_error=False, group="similar-tags")
+    def _find_similar(self) -> None:
+        assert self._similar_tags is not None
+        found = self._similar_tags()
+        self.app.call_from_thread(self._similar_found, found)
+
+    def _similar_found(self, tags: list[str]) -> None:
+        if self.is_attached:
+            self.similar = tags
+            self._refresh_suggestions()
         self.query_one("#tag-hint", Static).update(plain(self.hint()))
 
     def hint(self) -> str:
@@ -274,6 +293,10 @@ class TagEditor(TypedTextGuard, ModalScreen[TagEdit | None]):
         stripped = fragment.strip()
         if stripped.startswith("-"):
             return suggest_tags(stripped[1:], self.shown_tags())
+        if not stripped and self.similar:
+            # Nothing typed: the tags of similar papers first, then the most used.
+            ordered = list(dict.fromkeys([*self.similar, *self.all_tags]))
+            return suggest_tags("", ordered, exclude=self.shown_tags())
         return suggest_tags(stripped, list(self.all_tags), exclude=self.shown_tags())
 
     def _refresh_suggestions(self) -> None:
@@ -287,6 +310,8 @@ class TagEditor(TypedTextGuard, ModalScreen[TagEdit | None]):
             text.append(("remove " if removing else "") + clean_line(tag))
             if not removing and tag in self.all_tags:
                 text.append(f"  {self.all_tags[tag]}", count_style)
+            if not removing and not fragment.strip() and tag in self.similar:
+                text.append("  like similar papers", count_style)
             box.add_option(Option(text, id=tag))
         box.display = box.option_count > 0 and not self._pending
         box.highlighted = None
