@@ -18,6 +18,15 @@ A pair is *sure* (the importer merges it) only when two independent signals agre
 an identifier; *possible* (the user decides) when one signal is strong and the other is
 missing or lukewarm; *different* otherwise. See `match_score` for the exact rules.
 
+Look-alike titles (series, versions, model families: "… Part 1" / "… Part 2",
+"… (v2)", "… Lite-4919", "… for German" / "… for French") are different papers however
+alike the rest of the title is, and their abstracts often open with one template. So a
+number or version in one title only, or a word each title has and the other lacks,
+makes a pair *different* unless the abstracts are shown to be one text (a long, nearly
+identical opening and the same end: `Features.tail`), and then only *possible*; and
+titles that differ by a word with abstracts agreeing over a short opening only are
+*different* (a template agrees that far; only a copy would say more).
+
 Same normalized title is sure by itself -- paper ids are built from it, so two records
 with one title already collide -- *unless* both carry long abstracts that clearly
 disagree: then it is the "Introduction" / "Editorial" kind of collision and only possible.
@@ -38,6 +47,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -216,6 +226,9 @@ _ASCII_WORD_SPACES = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in ran
 _TITLE_MAX = 500
 # Enough raw text to yield ABSTRACT_WINDOW letters/digits even with LaTeX and spacing.
 _ABSTRACT_RAW = 2 * ABSTRACT_WINDOW + 100
+#: Letters of an abstract's end compared (`Features.tail`).
+_TAIL_LEN = 64
+_CUT_MARKS = ("…", "...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +286,11 @@ class Features:
     title_key: str  # expanded words joined: the exact-title key
     parts: tuple[str, ...]  # head and tail keys around a subtitle separator
     abstract: str  # letters/digits of the folded abstract opening
+    #: A checksum of the letters/digits of the folded abstract's end when the abstract
+    #: is complete (not cut with "…"), else 0. Two abstracts that open alike (a
+    #: template) and end alike too are one text. (A checksum, not the letters: 8 bytes
+    #: a candidate; crc32, not hash(): features are computed in worker processes.)
+    tail: int = 0
 
 
 def _expand(words: list[str]) -> list[str]:
@@ -346,7 +364,15 @@ def _features(c: Candidate | Any) -> Features:
         title_key="".join(words),
         parts=tuple(parts),
         abstract=fold_abstract(c.abstract[:_ABSTRACT_RAW])[:ABSTRACT_WINDOW],
+        tail=_tail(c.abstract),
     )
+
+
+def _tail(abstract: str) -> int:
+    if not abstract or abstract.rstrip().endswith(_CUT_MARKS):
+        return 0
+    end = fold_abstract(abstract[-3 * _TAIL_LEN :])[-_TAIL_LEN:]
+    return zlib.crc32(end.encode()) | 1 if end else 0
 
 
 # --- one pair ---------------------------------------------------------------------------
@@ -398,24 +424,69 @@ def _unmatched_word(a: Features, b: Features) -> str:
     the dropped-subtitle case, settled by the abstracts. Among several candidates the
     choice is by sort order, so it does not depend on the order of the pair.
     """
-    odd: list[list[str]] = []
-    for mine, theirs in ((a, b), (b, a)):
-        # All their words, stopwords too: "nd" is a typo of "and", not a new word.
-        other = {_stem(t) for t in theirs.title.split()}
-        odd.append(
-            [
-                token
-                for token in _tokens(mine)
-                if (stem := _stem(token)) not in other
-                and (stem.isdigit() or not any(_same_word(stem, o) for o in other))
-            ]
-        )
+    odd = _words_without_counterpart(a, b)
     digits = [w for w in odd[0] + odd[1] if w.isdigit()]
     if digits:
         return min(digits)
     if odd[0] and odd[1]:
         return min(odd[0] + odd[1])
     return ""
+
+
+def _words_without_counterpart(a: Features, b: Features) -> tuple[list[str], list[str]]:
+    """The title words of `a` with no counterpart in `b` (not even misspelt or
+    inflected, nor split or joined differently: "selfenhance" / "sself enhance"), and
+    those of `b` with none in `a`."""
+    odd: list[list[str]] = []
+    for mine, theirs in ((a, b), (b, a)):
+        # All their words, stopwords too: "nd" is a typo of "and", not a new word.
+        other = {_stem(t) for t in theirs.title.split()}
+        joined = theirs.title_key
+        odd.append(
+            [
+                token
+                for token in _tokens(mine)
+                if (stem := _stem(token)) not in other
+                and (
+                    stem.isdigit()
+                    or (
+                        not any(_same_word(stem, o) for o in other)
+                        # (Short words are in any title: "in", "on"; "v4" is not.)
+                        and ((len(token) < 4 and token.isalpha()) or token not in joined)
+                    )
+                )
+            ]
+        )
+    return odd[0], odd[1]
+
+
+_NUMBERED = re.compile(r"(?:v(?=\d))?\d+[a-z]*")
+
+
+def _series_mark(a: Features, b: Features) -> str:
+    """How the titles differ when a number or version is in one and not the other
+    ("'2' / '3'", "'v2' in one title only"), else "".
+
+    "… Part 1" / "… Part 2", "… (v2)", "… Lite-4919": a token with a digit that only
+    one title has names another member of a series, however alike the rest is."""
+    # Numbers with their unit or version letter, wherever normalizing glued them
+    # ("few (v4)" is one word, "fewv4", as "few-shot" is "fewshot").
+    mine, theirs = set(_NUMBERED.findall(a.title)), set(_NUMBERED.findall(b.title))
+    only_a, only_b = sorted(mine - theirs), sorted(theirs - mine)
+    if only_a and only_b:
+        first, second = sorted((only_a[0], only_b[0]))
+        return f"titles differ in {first!r} / {second!r}"
+    if only_a or only_b:
+        return f"{(only_a or only_b)[0]!r} in one title only"
+    return ""
+
+
+def _one_text(a: Features, b: Features, abstract: float, overlap: int) -> bool:
+    """The abstracts are shown to be one text: nearly identical openings over a long
+    stretch, and complete, with the same end."""
+    return (
+        abstract >= ABSTRACT_SAME and overlap >= LONG_OVERLAP and a.tail != 0 and a.tail == b.tail
+    )
 
 
 def _abstract_score(a: Features, b: Features) -> tuple[float, int]:
@@ -471,21 +542,45 @@ def _judge(a: Features, b: Features) -> tuple[str, float, str]:
         reason = title_text if how == "same" else f"{title_text}, no abstract to compare"
         score = round(title, 1)
 
+    mark = _series_mark(a, b) if how != "same" and how != "subtitle" else ""
     if how == "same":
         verdict = "possible" if has_abstract and abstract < ABSTRACT_DIFFERENT else "sure"
+    elif mark:
+        # Another member of a series unless the abstracts are one text (a revised
+        # version of one paper may carry its number): then the user decides.
+        reason += f", but {mark}"
+        one_text = has_abstract and _one_text(a, b, abstract, overlap)
+        return ("possible" if one_text else "different"), score, reason
     elif has_abstract:
         similar_title = title >= TITLE_SIMILAR
-        odd = _unmatched_word(a, b) if similar_title and how != "subtitle" else ""
+        odd = _unmatched_word(a, b) if title >= TITLE_RELATED and how != "subtitle" else ""
         both_agree = abstract >= ABSTRACT_AGREE and (
             how == "subtitle" or (similar_title and not odd)
         )
-        same_text = abstract >= ABSTRACT_SAME and overlap >= LONG_OVERLAP and title >= TITLE_RELATED
+        same_text = (
+            abstract >= ABSTRACT_SAME
+            and overlap >= LONG_OVERLAP
+            and title >= TITLE_RELATED
+            and (not odd or _one_text(a, b, abstract, overlap))
+        )
         if both_agree or same_text:
             verdict = "sure"
+        elif odd:
+            # A word each title has and the other not ("for German" / "for French"):
+            # only abstracts that agree to the end make it worth asking.
+            verdict = "possible" if _one_text(a, b, abstract, overlap) else "different"
+            reason += f", but {odd!r} in one title only"
+        elif (
+            overlap < LONG_OVERLAP
+            and abstract < ABSTRACT_SAME
+            and any(_words_without_counterpart(a, b))
+        ):
+            # Titles that differ by a word, and abstracts that agree over a short
+            # opening only: abstracts built on one template (a series' shared first
+            # sentence) agree that far; only a copy would say more.
+            verdict = "different"
         elif abstract >= ABSTRACT_AGREE or (similar_title and abstract >= ABSTRACT_DIFFERENT):
             verdict = "possible"
-            if odd:
-                reason += f", but {odd!r} in one title only"
         else:
             verdict = "different"
     else:
@@ -516,6 +611,10 @@ def match_score(a: Candidate, b: Candidate) -> tuple[str, float, str]:
       and the titles are related (`TITLE_RELATED`); possible if only one of abstracts /
       titles is strong (a similar title needs a not-clearly-different abstract);
       different otherwise.
+    * a number or version in one title only (`_series_mark`): possible if the abstracts
+      are one text (`_one_text`), else different; a word each title has and the other
+      lacks: the same; titles differing by a word with abstracts agreeing over less
+      than `LONG_OVERLAP` characters and below `ABSTRACT_SAME`: different.
     * without abstract evidence: possible if the titles are very similar, else different.
     * a sure verdict with conflicting DOIs / arXiv ids / distant years becomes possible.
 

@@ -670,6 +670,8 @@ async def test_duplicates_shows_pairs_side_by_side(host) -> None:
         text = screen_text(app)
         assert "pair 1 / 3" in text
         assert "score 92" in text and "abstract prefix 99" in text
+        # Why the pair is in the queue, labelled as such (issue #13 item 7).
+        assert "why here: title 86, abstract prefix 99, but 'infalign' in one title only" in text
         pd = screen.current()
         papers = app.library.papers
         assert papers[pd.a].added < papers[pd.b].added  # older on the left

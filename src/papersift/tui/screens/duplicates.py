@@ -290,7 +290,8 @@ class DuplicatesScreen(Screen[None]):
         top.append(f"pair {self.position + 1} / {len(self.pairs)}")
         top.append(f"   score {pd.score:.0f}" if pd.score > 1 else f"   score {pd.score:.2f}")
         if pd.reason:
-            top.append("   " + clean_line(pd.reason))
+            # Why dedupe could not decide: the evidence for and against, in its words.
+            top.append("   why here: " + clean_line(pd.reason))
         verdict = self.decision(pd)
         if verdict == "merge":
             top.append("   ✓ merged")
