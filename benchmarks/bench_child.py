@@ -414,7 +414,7 @@ def task_rank(args: dict[str, Any]) -> dict[str, Any]:
     """The ranking: feature rows built cold and read from their cache, then decisions
     one at a time, each followed by a refit + rescore (what triage mode does)."""
     from papersift.models import Triage
-    from papersift.ranking.ranker import Ranker, inbox_ids
+    from papersift.ranking.ranker import Ranker
     from papersift.store import Library
 
     library = Library(Path(args["library"]), readonly=True)
@@ -447,7 +447,7 @@ def task_rank(args: dict[str, Any]) -> dict[str, Any]:
             starred=relevant, status="inbox" if relevant else "discarded", changed=3.0 + step
         )
         t = time.perf_counter()
-        ranking = ranker.rank(triage, candidates=inbox_ids(papers, triage))
+        ranking = ranker.rank(triage)
         samples.append(time.perf_counter() - t)
         assert ranking is not None
     peak = _rss_mb()

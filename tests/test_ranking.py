@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from papersift import actions
 from papersift.models import Triage
@@ -159,6 +160,8 @@ def test_stars_from_one_listing_and_discards_from_another_rank_that_topic_first(
             name = re.sub(r" \((title|author)\)$", "", term.term)
             for word in name.split():
                 assert word in text, (term, paper.title)
+            # No reason made only of stop words ("of the"): those explain nothing.
+            assert set(name.split()) - ENGLISH_STOP_WORDS, term
         assert why.similar_id in set(wanted[:5])
         assert 0 < why.probability < 1 and 0 <= why.percentile <= 100
 

@@ -53,7 +53,7 @@ REWEIGHT_GROWTH = 0.25
 
 _TOKEN = r"(?u)\b\w\w+\b"
 _WORD = re.compile(_TOKEN)
-_STOP_WORDS = "english"
+_STOP_WORDS = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +113,15 @@ def _author_terms(authors: str) -> list[str]:
 def _raw_rows(texts: Sequence[PaperText]) -> csr_matrix:
     """Sublinear term frequencies (1 + log tf) of `texts`, unweighted, unnormalised."""
     vec = _vectorizers()
-    text = vec["text"].transform([f"{t.title}\n{t.abstract}" for t in texts])
-    title = vec["title"].transform([t.title for t in texts])
-    authors = vec["author"].transform(["\x1f".join(t.authors) for t in texts])
+    rows = vec["text"].transform([f"{t.title}\n{t.abstract}" for t in texts])
     # The three share the hashed columns: the prefixes keep their terms apart.
-    rows = (text + title * TITLE_WEIGHT + authors * AUTHOR_WEIGHT).tocsr()
+    if TITLE_WEIGHT:
+        rows = rows + vec["title"].transform([t.title for t in texts]) * TITLE_WEIGHT
+    if AUTHOR_WEIGHT:
+        rows = (
+            rows + vec["author"].transform(["\x1f".join(t.authors) for t in texts]) * AUTHOR_WEIGHT
+        )
+    rows = rows.tocsr()
     rows.data = 1.0 + np.log(rows.data, dtype=np.float32)
     return rows
 
@@ -182,13 +186,11 @@ class FeatureSpace:
         new = [t for t in texts if t.id not in self.row]
         if not new:
             return
-        from scipy.sparse import vstack
-
         raw = _raw_rows(new)
         self.doc_counts += np.bincount(raw.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
         weighted, norms = _weigh(raw, self.idf)
         start = len(self.ids)
-        self.matrix = vstack([self.matrix, weighted], format="csr")
+        self.matrix = _stack([self.matrix, weighted])
         self.norms = np.concatenate([self.norms, norms])
         for offset, text in enumerate(new):
             self.ids.append(text.id)
@@ -198,12 +200,12 @@ class FeatureSpace:
 
     def reweigh(self) -> None:
         """Weight every row with the idf of the papers there are now."""
-        from scipy.sparse import diags
-
-        raw = diags(self.norms) @ self.matrix
-        raw.data /= self.idf[raw.indices]
+        # Back to raw frequencies, in place: undo the norms, then the old idf.
+        m = self.matrix
+        m.data *= np.repeat(self.norms, np.diff(m.indptr))
+        m.data /= self.idf[m.indices]
         self.idf = _idf(self.doc_counts, len(self.ids))
-        self.matrix, self.norms = _weigh(raw.tocsr(), self.idf)
+        self.matrix, self.norms = _weigh(m, self.idf)
         self.weighted_at = len(self.ids)
 
     def rows_of(self, ids: Iterable[str]) -> np.ndarray:
@@ -217,14 +219,42 @@ def _idf(doc_counts: np.ndarray, n: int) -> np.ndarray:
 
 
 def _weigh(raw: csr_matrix, idf: np.ndarray) -> tuple[csr_matrix, np.ndarray]:
-    rows = raw.copy()
+    """`raw` weighted by `idf` and L2-normalised, in place (no copy of the matrix: at
+    100k papers one is 200 MB); returns it and the norms it was divided by."""
+    rows = raw
     rows.data *= idf[rows.indices]
-    squares = rows.multiply(rows).sum(axis=1).A1
+    lengths = np.diff(rows.indptr)
+    row_of = np.repeat(np.arange(rows.shape[0], dtype=np.int32), lengths)
+    squares = np.bincount(
+        row_of, weights=rows.data.astype(np.float64) ** 2, minlength=rows.shape[0]
+    )
     norms = np.sqrt(squares).astype(np.float32)
     norms[norms == 0] = 1.0
-    from scipy.sparse import diags
+    rows.data /= norms[row_of]
+    return rows, norms
 
-    return (diags(1.0 / norms) @ rows).astype(np.float32).tocsr(), norms
+
+def _stack(parts: list[csr_matrix]) -> csr_matrix:
+    """`parts` one under the other, emptying the list as they are copied (the peak is
+    the result plus one part, not twice the result as with `scipy.sparse.vstack`)."""
+    from scipy.sparse import csr_matrix
+
+    nnz = sum(p.nnz for p in parts)
+    n = sum(p.shape[0] for p in parts)
+    data = np.empty(nnz, dtype=np.float32)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = np.zeros(n + 1, dtype=np.int64 if nnz >= 2**31 else np.int32)
+    at = row = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        data[at : at + part.nnz] = part.data
+        indices[at : at + part.nnz] = part.indices
+        indptr[row + 1 : row + 1 + part.shape[0]] = part.indptr[1:] + at
+        at += part.nnz
+        row += part.shape[0]
+        del part
+    return csr_matrix((data, indices, indptr), shape=(n, FEATURE_COLUMNS))
 
 
 def build_space(
@@ -235,17 +265,17 @@ def build_space(
 ) -> FeatureSpace:
     """The feature space of `texts` (ids must be distinct); `progress(done, total)` is
     called after each `batch` of papers."""
-    from scipy.sparse import vstack
-
     parts = []
+    doc_counts = np.zeros(FEATURE_COLUMNS, dtype=np.int32)
     for start in range(0, len(texts), batch):
-        parts.append(_raw_rows(texts[start : start + batch]))
+        part = _raw_rows(texts[start : start + batch])
+        doc_counts += np.bincount(part.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
+        parts.append(part)
         if progress is not None:
             progress(min(len(texts), start + batch), len(texts))
-    raw = vstack(parts, format="csr") if parts else _empty_rows()
-    doc_counts = np.bincount(raw.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
     idf = _idf(doc_counts, max(1, len(texts)))
-    matrix, norms = _weigh(raw, idf)
+    norms = np.concatenate([_weigh(p, idf)[1] for p in parts]) if parts else np.ones(0)
+    matrix = _stack(parts) if parts else _empty_rows()
     return FeatureSpace(
         ids=[t.id for t in texts],
         matrix=matrix,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from papersift.ranking.ranker import Ranker, Ranking, can_rank, inbox_ids
+from papersift.ranking.ranker import Ranker, Ranking, can_rank
 from papersift.ranking.settings import DEFAULT_MODEL, MODELS, model_named
 
 if TYPE_CHECKING:
@@ -116,7 +116,9 @@ class LiveRanking:
             self.ranker.prepare(papers, progress=self.events.progress)
             self._papers_seen = papers
         start = time.perf_counter()
-        ranking = self.ranker.rank(triage, self.model, candidates=inbox_ids(papers, triage))
+        # Every undecided paper is an inbox paper (a star or any other status is a
+        # decision), so the ranker's own vectorised "undecided" serves as the inbox.
+        ranking = self.ranker.rank(triage, self.model)
         self.timings.append(time.perf_counter() - start)
         self._publish(ranking)
 

@@ -130,9 +130,11 @@ def fit(
     coef_small = np.mean(coefs, axis=0)
     intercept /= len(spec.parts)
     full = space.matrix.shape[1]
-    coef_full = np.zeros(full, dtype=np.float64)
+    # float32 like the rows: a float64 vector would make SciPy copy the whole matrix to
+    # float64 for every product (27 ms of the 30 ms of a rescore at 10k papers).
+    coef_full = np.zeros(full, dtype=np.float32)
     coef_full[columns] = coef_small
-    prob_full = np.zeros(full, dtype=np.float64)
+    prob_full = np.zeros(full, dtype=np.float32)
     prob_icept = 0.0
     if with_probabilities:
         prob_small, prob_icept = _linear_part("lr", spec, x, y, w)

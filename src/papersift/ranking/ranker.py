@@ -198,15 +198,12 @@ class Ranking:
             column = column_of(f"tag:{tag}")
             names.setdefault(column, f"tag:{tag}")
             contributions[column] = contributions.get(column, 0.0) + TAG_WEIGHT * coef[column]
-        ranked = sorted(contributions.items(), key=lambda kv: (-kv[1], kv[0]))
-        up = tuple(
-            TermWeight(_label(names, c), w) for c, w in ranked[:terms] if w > 0 and c in names
-        )
-        down = tuple(
-            TermWeight(_label(names, c), w)
-            for c, w in reversed(ranked[-terms:])
-            if w < 0 and c in names
-        )
+        # The model uses every word, "of the" included (dropping stop words cost 0.15
+        # of WSS@95 on the dev sets); an explanation names only the telling ones.
+        told = [(c, w) for c, w in contributions.items() if c in names and is_telling(names[c])]
+        ranked = sorted(told, key=lambda kv: (-kv[1], kv[0]))
+        up = tuple(TermWeight(_label(names, c), w) for c, w in ranked[:terms] if w > 0)
+        down = tuple(TermWeight(_label(names, c), w) for c, w in reversed(ranked[-terms:]) if w < 0)
         similar_id, similarity = self.most_similar_relevant(text.id)
         position = None
         undecided = self.order
@@ -239,6 +236,17 @@ class Ranking:
         sims = np.asarray(sims.todense()).ravel()
         best = int(np.argmax(sims))
         return relevant[best], float(sims[best])
+
+
+def is_telling(term: str) -> bool:
+    """False for a term made only of stop words ("of the", "we"): true to the model,
+    but no reason a person would recognise."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    if term.startswith(("author:", "tag:")):
+        return True
+    words = term.removeprefix("title:")
+    return any(w not in ENGLISH_STOP_WORDS and not w.isdigit() for w in words.split())
 
 
 def _label(names: Mapping[int, str], column: int) -> str:
