@@ -126,7 +126,8 @@ def complete_order(
 ) -> tuple[list[int], int]:
     """The labels in screening order, priors left out, every record once: the records
     a tool did not screen (it stops once all relevant ones are found) follow in file
-    order. Returns the labels and how many the tool screened. `ValueError` if the tool
+    order. Returns the labels and how many records the tool's order held (papersift's
+    lists every record, asreview's ends at the last relevant). `ValueError` if the tool
     screened a record twice, an unknown one, or stopped with relevant ones unscreened."""
     label_of = {r.record_id: r.label for r in records}
     order = [rid for rid in screened if rid not in priors.ids]
@@ -236,7 +237,9 @@ def run_papersift(
     order_file = work / f"papersift-{model}.order"
     cmd = [sys.executable, "-m", "papersift", "rank", "simulate", str(csv_path)]
     cmd += ["--prior-included", priors.included_id, "--prior-excluded", priors.excluded_id]
+    # Like ASReview's default stopper: no refits once every relevant record is found.
     cmd += ["--seed", str(seed), "--order-out", str(order_file), "--quiet"]
+    cmd += ["--stop-when-all-found"]
     if model != "default":
         cmd += ["--model", model]
     wall, cpu = _run(cmd, work, work / f"papersift-{model}.log", timeout)
@@ -397,12 +400,12 @@ def main(argv: list[str] | None = None) -> int:
                         log(f"{csv_path.stem} seed {seed} {tool}: FAILED: {exc}")
                         runs.append(run)
                         continue
-                run.update(score(labels), wall_s=wall, cpu_s=cpu, screened=screened)
+                run.update(score(labels), wall_s=wall, cpu_s=cpu, ordered=screened)
                 runs.append(run)
                 log(
                     f"{csv_path.stem} seed {seed} {tool}: WSS@95 {run['wss@95']:.3f}  "
                     f"R@10 {run['recall@10']:.3f}  R@25 {run['recall@25']:.3f}  "
-                    f"screened {screened}  {wall:.1f} s ({cpu:.1f} s CPU)"
+                    f"ordered {screened}  {wall:.1f} s ({cpu:.1f} s CPU)"
                 )
     meta["loadavg_after"] = os.getloadavg()
     summary = summarize(runs)

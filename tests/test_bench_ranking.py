@@ -179,4 +179,4 @@ def test_the_command_runs_papersift_end_to_end_on_a_tiny_set(tmp_path: Path):
     assert "Nagtegaal_2019: CC0" in proc.stdout
     report = json.loads(out.read_text())
     assert [r["seed"] for r in report["runs"]] == [0, 1]
-    assert all(0 <= r["recall@10"] <= 1 and r["screened"] <= 22 for r in report["runs"])
+    assert all(0 <= r["recall@10"] <= 1 and r["ordered"] <= 22 for r in report["runs"])
