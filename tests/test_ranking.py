@@ -278,6 +278,15 @@ def test_cli_simulate_prints_metrics_and_the_order(tmp_path: Path, library_path:
     assert "wss@95" in proc.stderr
     order = out.read_text().split()
     assert len(order) == 118 and len(set(order)) == 118 and "9" not in order
+    # Stopping the refits once all relevant are found changes no metric.
+    fast = _cli(
+        "rank", "simulate", str(tmp_path / "review.csv"), "--prior-included", "9",
+        "--prior-excluded", "2", "--json", "--stop-when-all-found", library=library_path,
+    )  # fmt: skip
+    assert fast.returncode == 0, fast.stderr
+    quick = json.loads(fast.stdout)
+    for key in ("wss@95", "recall@10%", "recall@25%"):
+        assert quick[key] == metrics[key]
 
 
 def test_cli_oracle_never_asks_for_a_prior_or_twice(tmp_path: Path, library_path: Path) -> None:

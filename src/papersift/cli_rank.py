@@ -256,6 +256,11 @@ def cmd_rank_simulate(args: argparse.Namespace) -> int:
         explore=args.explore,
         prior_labels=None if args.oracle_stdin else known_labels,
         on_step=step,
+        relevant_total=(
+            sum(known_labels.values())
+            if args.stop_when_all_found and not args.oracle_stdin
+            else None
+        ),
     )
     if args.order_out:
         from papersift.fsutil import atomic_write_text
@@ -403,6 +408,13 @@ def add_rank_parser(sub) -> None:
         action="store_true",
         help="labels are not in the file: write each pick's record_id to stdout and read "
         "1 or 0 from stdin",
+    )
+    pm.add_argument(
+        "--stop-when-all-found",
+        action="store_true",
+        help="stop refitting once every relevant record is found (the labels are in the "
+        "file); the rest follow in the last ranking's order: the metrics are the same, "
+        "a benchmark runs several times faster",
     )
     pm.add_argument("--json", action="store_true", help="metrics as JSON")
     pm.add_argument("--quiet", action="store_true", help="no progress line")
