@@ -39,6 +39,8 @@ async def test_first_star_and_discard_rank_the_inbox(make_app, lib_path) -> None
         papers = main.query_one(PaperList)
         assert main.view == "status:inbox" and papers.sort != "rank"
         assert papers.percentiles is None  # nothing to learn from: no rank column
+        title = str(main.query_one("#list-title", Static).render())
+        assert "star or discard a few papers to rank the inbox" in title
         # Star one cross-lingual paper, discard one controllable-generation paper.
         papers.move_cursor_to(wanted[0])
         await pilot.press("s")

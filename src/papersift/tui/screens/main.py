@@ -670,6 +670,8 @@ class MainScreen(Screen[None]):
         parts.append(f"sorted by {label}{direction}")
         if self._rank_status:
             parts.append(self._rank_status)
+        elif self.ranking is None and self.view == "status:inbox" and mode.key != "rank":
+            parts.append(RANK_HINT)  # how to start the ranking, until it can run
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
