@@ -35,6 +35,7 @@ CORE_MODULES = [
     "papersift.query.cache",
     "papersift.query.index",
     "papersift.query.live",
+    "papersift.query.phrase_file",
     "papersift.bibtex_export",
     "papersift.bibtex_triage",
     "papersift.citekeys",

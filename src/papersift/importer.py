@@ -363,6 +363,11 @@ def import_results(
         changed = papers != library.papers or set(possible) != {pd.pair for pd in library.possible}
         if changed:
             library.write_corpus(papers, possible.values(), library.aliases, expected_stamp=stamp)
+            # The texts are in memory now: fold them once for exact phrases, so a TUI
+            # opening this library answers a quoted title before it has read them.
+            from papersift.query.phrase_file import FILE_NAME, write_phrase_text
+
+            write_phrase_text(library.path / FILE_NAME, papers.values(), library.corpus_stamp())
 
         # Triage carried by the records (shared lists, papersift's own BibTeX exports).
         triage_updates: dict[str, Triage] = {}

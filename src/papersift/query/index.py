@@ -12,7 +12,7 @@ import contextlib
 import threading
 import time
 from array import array
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from pathlib import Path
@@ -30,6 +30,7 @@ from papersift.query.cache import (
     texts_digest_of,
 )
 from papersift.query.language import parse
+from papersift.query.phrase_file import PhraseText, scan_fold
 from papersift.query.postings import (
     PROGRESS_STEP,
     Posting,
@@ -97,19 +98,28 @@ class SearchIndex:
         entries: Sequence[Entry] = (),
         *,
         text: bool = True,
+        phrases: bool = False,
         progress: Callable[[int, int], None] | None = None,
         cache: Path | None = None,
     ) -> None:
         """Index `entries` (in this order). `text=False` skips the word index of titles,
         abstracts and authors, which is most of the build time, for callers whose
         queries have only field terms (`not query.needs_text`). `progress(done, total)`
-        is called every few thousand entries.
+        is called every few thousand entries. `phrases=True` (with `text=False`) keeps
+        the texts without indexing their words: exact phrases are then answered by
+        scanning them (a few tenths of a second at 100k papers, where the word index
+        takes seconds to build), words still not.
 
         `cache` names a word-index file `save_cache` wrote: used when it was made from
         exactly these papers' texts (`from_cache` then says so), else the words are
         indexed as without it. A cache that cannot be read is simply not used."""
         self._lock = threading.Lock()
         self._with_text = text
+        #: Phrases answered by scanning the texts (no word index).
+        self._scan = phrases and not text
+        #: Where an index without texts reads phrases from (`phrase_file.PhraseText`,
+        #: set by `LiveIndex` while the texts are unread); it must be of these papers.
+        self.phrase_text: PhraseText | None = None
         #: True when the word index was read from `cache` rather than built.
         self.from_cache = False
         self._ids: list[str | None] = []
@@ -166,6 +176,14 @@ class SearchIndex:
             self._index_text_bulk([e.paper for e in entries], lambda f: report(share + f), cache)
         report(1.0)
         self._sorted_ids = sorted(self._slot_of)
+        #: Scan mode: every slot's folded abstract in one string (slot s starts at
+        #: `_blob_starts[s]`), so a phrase is found by `str.find` over ~100 MB at 100k
+        #: papers in a few hundredths of a second; None when a later text change made
+        #: it stale (rebuilt on the next phrase).
+        self._blob: str | None = None
+        self._blob_starts: list[int] = []
+        if self._scan:
+            self._make_blob()
         # Sort the vocabularies now rather than in the first search.
         self._text_vocab.with_prefix("")
         self._author_vocab.with_prefix("")
@@ -245,7 +263,16 @@ class SearchIndex:
         else:
             self._unindex_attributes(slot)
             self._unindex_triage(slot)
-        if self._with_text and with_text:
+        if self._scan:
+            raw = (paper.title, paper.abstract, tuple(paper.authors))
+            if self._raw[slot] != raw:
+                if self._raw[slot][1] != raw[1]:
+                    self._blob = None
+                self._raw[slot] = raw
+                self._title[slot] = fast_fold(raw[0])
+                self._abstract.pop(slot, None)
+                self._authors[slot] = tuple(a for a in map(fast_fold, raw[2]) if a)
+        elif self._with_text and with_text:
             raw = (paper.title, paper.abstract, tuple(paper.authors))
             if new:
                 self._index_text(slot, raw)
@@ -455,7 +482,8 @@ class SearchIndex:
         self, query: Query, within: Sequence[str] | None, ranked: bool, now: float | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """The matching slots in result order and their scores (None: all 100)."""
-        if not self._with_text and query.needs_text:
+        phrases_ok = self._scan or self.phrase_text is not None
+        if not self._with_text and query.needs_text and not (phrases_ok and not query.needs_words):
             raise ValueError("this SearchIndex was built with text=False: no words or phrases")
         with self._lock:
             n = len(self._ids)
@@ -609,6 +637,10 @@ class SearchIndex:
     def _phrase_scores(self, phrase: str, fld: str, allowed: _Mask, n: int) -> _Scores:
         scores = np.zeros(n)
         weight = {name: FIELD_WEIGHT[name] if fld == "" else 1.0 for name in _FIELDS_FOR[fld]}
+        if self._scan:
+            return self._scanned_phrase_scores(phrase, weight, allowed, scores)
+        if not self._with_text and self.phrase_text is not None:
+            return self._filed_phrase_scores(phrase, weight, allowed, scores)
         if WORD.fullmatch(phrase):
             # A single bare word is in a field exactly when one of the field's tokens
             # contains it: the postings answer without reading any text.
@@ -645,6 +677,84 @@ class SearchIndex:
             hits = [s for s in candidates if any(phrase in a for a in authors[s])]
             scores[hits] = EXACT_SCORE
         return scores
+
+    def _scanned_phrase_scores(
+        self, phrase: str, weight: Mapping[str, float], allowed: _Mask, scores: _Scores
+    ) -> _Scores:
+        """`_phrase_scores` without postings: the same matches and scores, found by
+        reading every allowed paper's folded title, abstract, authors, tags and note."""
+        slots = np.flatnonzero(allowed).tolist()
+        # Ascending weight order, so a better field's hit overwrites a worse one.
+        for name in sorted(weight, key=weight.__getitem__):
+            if name == "title":
+                title = self._title
+                hits = [s for s in slots if phrase in title[s]]
+            elif name == "abstract":
+                hits = self._abstracts_containing(phrase, slots)
+            elif name == "author":
+                authors = self._authors
+                hits = [s for s in slots if any(phrase in a for a in authors[s])]
+            elif name == "note":
+                notes = self._notes
+                hits = [s for s in slots if s in notes and phrase in notes[s]]
+            else:
+                tags = self._tags
+                hits = [s for s in slots if s in tags and any(phrase in t for t in tags[s])]
+            scores[hits] = EXACT_SCORE * weight[name]
+        return scores
+
+    def _make_blob(self) -> None:
+        parts: list[str] = []
+        starts: list[int] = []
+        at = 0
+        for _title, abstract, _authors in self._raw:
+            folded = scan_fold(abstract)
+            starts.append(at)
+            parts.append(folded)
+            at += len(folded) + 1
+        self._blob = "\x00".join(parts)
+        self._blob_starts = starts
+
+    def _filed_phrase_scores(
+        self, phrase: str, weight: Mapping[str, float], allowed: _Mask, scores: _Scores
+    ) -> _Scores:
+        """`_phrase_scores` from `phrase_text` (titles, abstracts, authors) and the
+        index's own tags and notes: the same matches and scores."""
+        assert self.phrase_text is not None
+        fields_of: dict[int, set[str]] = {}
+        slot_of = self._slot_of
+        for pid, fields in self.phrase_text.find(phrase).items():
+            slot = slot_of.get(pid)
+            if slot is not None and allowed[slot]:
+                fields_of[slot] = fields
+        for slot, note in self._notes.items():
+            if slot < len(allowed) and allowed[slot] and phrase in note:
+                fields_of.setdefault(slot, set()).add("note")
+        for slot, tags in self._tags.items():
+            if slot < len(allowed) and allowed[slot] and any(phrase in t for t in tags):
+                fields_of.setdefault(slot, set()).add("tags")
+        for slot, fields in fields_of.items():
+            best = max((weight[f] for f in fields if f in weight), default=0.0)
+            if best:
+                scores[slot] = EXACT_SCORE * best
+        return scores
+
+    def _abstracts_containing(self, phrase: str, slots: list[int]) -> list[int]:
+        """The slots (of `slots`, ascending) whose folded abstract contains `phrase`."""
+        if self._blob is None or len(self._blob_starts) != len(self._raw):
+            self._make_blob()
+        blob, starts = self._blob, self._blob_starts
+        assert blob is not None
+        wanted = set(slots)
+        hits: list[int] = []
+        at = blob.find(phrase)
+        while at >= 0:
+            slot = bisect_right(starts, at) - 1
+            if slot in wanted and (not hits or hits[-1] != slot):
+                hits.append(slot)
+            # On to the next paper: one hit per paper is enough.
+            at = blob.find(phrase, starts[slot + 1] if slot + 1 < len(starts) else len(blob))
+        return hits
 
     def _folded_abstract(self, slot: int) -> str:
         folded = self._abstract.get(slot)

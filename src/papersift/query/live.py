@@ -4,10 +4,13 @@
 lazy open left unread, building the index or reading it from the library's cache
 file, writing that file after a build, applying changes (also those made while a build
 runs), rebuilding after an import or another process's write, and answering queries
-from any thread. While the word index is not built yet, field-only queries are
-answered by a small index without text (built on first need, in about a tenth of the
-time). The TUI runs `build` in a worker and turns `IndexEvents` into its messages; the
-CLI calls `search(..., wait=True)` once.
+from any thread. While the word index is not built yet, field-only queries and
+exact phrases (a quoted title) are answered by a small index without word postings:
+from the folded texts the import wrote (`phrase_file`) while the texts are unread, then
+by scanning the texts (that index is rebuilt right after they are read, in about a
+tenth of the word index's time); only free words wait for the word index. The TUI
+runs `build` in a worker and turns `IndexEvents` into its messages; the CLI calls
+`search(..., wait=True)` once.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ class LiveIndex:
         #: Whether `_field_index` was built after the texts were read (`has:abstract`
         #: needs them; other field terms do not).
         self._field_index_texts = False
+        #: Whether `_field_index` scans the texts for phrases.
+        self._field_scans = False
         #: Ids changed while an index is being built, one set per build in progress.
         self._pending: list[set[str]] = []
 
@@ -118,6 +123,9 @@ class LiveIndex:
                 self.events.texts_failed(exc)
         if self.library.is_empty():
             return
+        if self._index is None:
+            # Phrases and field terms are answered from this while the words are indexed.
+            self._make_field_index(scan=True)
         with self._build_lock:
             if self._index is None:
                 self._make_index(announce=True)
@@ -128,9 +136,8 @@ class LiveIndex:
         if self.library.texts_loaded:
             return
         self.library.ensure_texts()
-        with self._lock:
-            if not self._field_index_texts:
-                self._field_index = None  # its has:abstract is wrong; the next is right
+        # A field index made before the texts stays in use (its `has:abstract` is not,
+        # see `_index_for`) until `build` replaces it with one that scans the texts.
         if self.events.texts_loaded is not None:
             self.events.texts_loaded()
 
@@ -186,7 +193,9 @@ class LiveIndex:
             index.save_cache(self.library.index_cache)
         return index
 
-    def _make_field_index(self) -> SearchIndex:
+    def _make_field_index(self, *, scan: bool = False) -> SearchIndex:
+        """The field index (made now if there is none). `scan`: one that scans the
+        texts for phrases (read by then), replacing one that does not."""
         # Imported here, not above: numpy and the index take ~0.2 s to load, which a
         # TUI creating its LiveIndex should not spend before its first paint.
         from papersift.query.index import SearchIndex
@@ -195,13 +204,16 @@ class LiveIndex:
             with self._lock:
                 # (`is None`: an index of an empty library is falsy.)
                 index = self._index if self._index is not None else self._field_index
-                if index is not None:
+                if index is not None and (not scan or index is self._index or self._field_scans):
                     return index
                 pending: set[str] = set()
                 self._pending.append(pending)
             with_texts = self.library.texts_loaded
             try:
-                index = SearchIndex(self.library.entries(), text=False)
+                # Scanning needs the texts; without them phrases come from the file
+                # the import wrote (`_phrase_file_index`).
+                scans = scan and with_texts
+                index = SearchIndex(self.library.entries(), text=False, phrases=scans)
             finally:
                 with self._lock:
                     self._pending.remove(pending)
@@ -211,7 +223,25 @@ class LiveIndex:
                     return self._index
                 self._field_index = index
                 self._field_index_texts = with_texts
+                self._field_scans = scans
             return index
+
+    def _phrase_file_index(self) -> SearchIndex | None:
+        """The field index, answering phrases from the library's `search-text.bin`, if
+        that file was made from the corpus as it is now."""
+        from papersift.query.phrase_file import FILE_NAME, PhraseText
+
+        with self._lock:
+            index = self._field_index
+        if index is None:
+            index = self._make_field_index()
+        if index is self._index:
+            return index
+        stamp = self.library.corpus_stamp()
+        current = index.phrase_text
+        if current is None or current.stamp != stamp:
+            index.phrase_text = PhraseText.open(self.library.path / FILE_NAME, stamp)
+        return index if index.phrase_text is not None else None
 
     # ------------------------------------------------------------------ changes
 
@@ -242,9 +272,11 @@ class LiveIndex:
     ) -> list[str] | None:
         """The ids matching a parsed query, in library order or best first.
 
-        None while the word index is not built and `query` has words or phrases, or
-        while the texts are unread and it asks about abstracts (`has:abstract`);
-        field-only queries are answered meanwhile. `wait=True` never answers None: it
+        None while the word index is not built and `query` has words, or while the
+        texts are unread and it asks about abstracts (`has:abstract`); field-only
+        queries and exact phrases are answered meanwhile (a phrase from the import's
+        file, else from the texts, never waiting for the word index). `wait=True`
+        never answers None: it
         reads the texts and builds the word index now if the query needs them (a
         damaged corpus then raises PapersiftError), and builds no word index for a
         field-only query. `now`: see `SearchIndex.search`.
@@ -257,17 +289,31 @@ class LiveIndex:
     def _index_for(self, query: Query, wait: bool) -> SearchIndex | None:
         if wait and (query.needs_text or query.needs_abstracts):
             self.read_texts()
-        if query.needs_text:
+        if query.needs_text and (wait or query.needs_words or self._index is not None):
             return self.word_index() if wait else self._index
+        if query.needs_text:
+            # Exact phrases only, and no word index yet: from the folded texts the
+            # import wrote while the texts are unread, else scan the texts (read them
+            # now, or wait for the thread reading them; that drops a field index made
+            # without them).
+            with self._lock:
+                scans = self._field_index is not None and self._field_scans
+            if not scans and (index := self._phrase_file_index()):
+                return index
+            with contextlib.suppress(PapersiftError):
+                self.read_texts()
+            index = self._make_field_index(scan=True)
+            # (No scan if the texts could not be read: then wait for the word index.)
+            return index if index is self._index or self._field_scans else None
         with self._lock:
             index = self._index if self._index is not None else self._field_index
         if index is None:
             index = self._make_field_index()
         if query.needs_abstracts and index is not self._index and not self._field_index_texts:
             # `has:abstract` in a field index built before the texts were read would be
-            # wrong for every paper: wait for the word index (built right after them),
-            # or, told to wait, make a field index that has them (read above).
-            if not wait:
+            # wrong for every paper: wait for the texts, or, told to wait or once they
+            # are read, make a field index that has them.
+            if not wait and not self.library.texts_loaded:
                 return None
             with self._lock:
                 if self._field_index is index:

@@ -104,6 +104,18 @@ class Query:
         return any(t.is_text for t in self.terms)
 
     @property
+    def needs_words(self) -> bool:
+        """True when some term is a word (matched through the word index's vocabulary:
+        prefixes, typos), as opposed to exact phrases, which a scan can answer."""
+        terms = list(self.terms)
+        while terms:
+            term = terms.pop()
+            if term.kind == "word":
+                return True
+            terms.extend(term.alternatives)
+        return False
+
+    @property
     def needs_abstracts(self) -> bool:
         """True when a field term asks about abstracts (`has:abstract`, negated or in an
         "or"): papers whose texts are not read yet must not answer it."""
