@@ -73,6 +73,17 @@ def _metrics() -> list[Metric]:
         Metric("tui_cold_start_s", "TUI cold start to first painted rows", "s", 1.5, "<= 1.5 s"),
         Metric("tui_index_ready_s", "TUI: word search ready after first paint (1st open)", "s"),
         Metric("tui_peak_rss_mb", "TUI: peak RSS (after the filter runs)", "MB"),
+        # Issue #13 item 4 (benchmarks/first_search.py).
+        Metric(
+            "tui_first_phrase_s",
+            "TUI: quoted title 1 s after first paint → list settled (1st open)",
+            "s",
+            0.5,
+            "<= 0.5 s",
+        ),
+        # Issue #13 item 7 (benchmarks/lookalike.py; sizes up to 10k).
+        Metric("lookalike_queued", "look-alike listing: pairs queued / real duplicates among them"),
+        Metric("lookalike_recall", "look-alike listing: real duplicates merged or queued"),
     ]
     for q in QUERY_NAMES:
         rows.append(
@@ -390,6 +401,40 @@ def bench_size(size: int, opts: argparse.Namespace, log: Callable[[str], None]) 
     if not opts.skip_tui:
         attempt(tui_keys, do_tui)
 
+    def do_first_phrase() -> None:
+        log("  TUI: a quoted title right after the first paint")
+        run = subprocess.run(
+            [sys.executable, str(HERE / "first_search.py"), str(library), "--reps", "3"],
+            capture_output=True,
+            text=True,
+            timeout=opts.timeout * 2,
+        )
+        if run.returncode != 0:
+            raise RuntimeError(_tail(run.stderr))
+        got = json.loads(run.stdout.strip().splitlines()[-1])
+        results["tui_first_phrase_s"] = _value(
+            got["median_s"], samples=[x["settled_s"] for x in got["samples"]]
+        )
+
+    if not opts.skip_tui:
+        attempt(["tui_first_phrase_s"], do_first_phrase)
+
+    def do_lookalike() -> None:
+        log("  look-alike listing: the possible-duplicates queue")
+        from lookalike import evaluate
+
+        got = evaluate(size, opts.seed)
+        results["lookalike_queued"] = _value(
+            got["queued"],
+            real=got["queued_real"],
+            queue_precision=got["queue_precision"],
+            merge_precision=got["merge_precision"],
+        )
+        results["lookalike_recall"] = _value(got["recall"])
+
+    if size <= 10_000:
+        attempt(["lookalike_queued", "lookalike_recall"], do_lookalike)
+
     def do_search() -> None:
         log("  SearchIndex (core)")
         s = child("search", {"library": str(library), "reps": reps or 30}, opts.timeout)
@@ -502,6 +547,10 @@ def cell(metric: Metric, entry: dict[str, Any]) -> str:
     value = entry["value"]
     if metric.key == "papers":
         text = f"{value:,} / {entry['expected']:,}"
+    elif metric.key == "lookalike_queued":
+        text = f"{value:,} / {entry['real']:,}"
+    elif metric.key == "lookalike_recall":
+        text = f"{value:.4f}"
     elif "p50" in entry and "p95" in entry:
         text = f"{_fmt_number(entry['p50'], 'ms')} / {_fmt_number(entry['p95'], 'ms')}"
     else:
