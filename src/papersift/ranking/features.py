@@ -3,8 +3,8 @@
 Words and word pairs of the title and abstract (sublinear tf, stop words kept, as
 ASReview's default) and the authors' names as `author:` terms (a reader's inbox has
 authors they follow). Title words can count again under a `title:` prefix
-(`TITLE_WEIGHT`; off: it did not help on the dev sets). Rows are L2-normalised, so a row's dot product with another is
-their cosine similarity.
+(`TITLE_WEIGHT`; off: it did not help on the dev sets). Rows are L2-normalised, so a
+row's dot product with another is their cosine similarity.
 
 Terms are hashed into a fixed number of columns (scikit-learn's HashingVectorizer)
 rather than counted into a vocabulary: a paper that arrives later gets its row from

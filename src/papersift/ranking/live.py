@@ -120,6 +120,10 @@ class LiveRanking:
         # decision), so the ranker's own vectorised "undecided" serves as the inbox.
         ranking = self.ranker.rank(triage, self.model)
         self.timings.append(time.perf_counter() - start)
+        if ranking is not None:
+            # Computed here, in the worker, not on the UI thread that shows them.
+            ranking.percentiles  # noqa: B018
+            ranking.undecided  # noqa: B018
         self._publish(ranking)
 
     def _publish(self, ranking: Ranking | None) -> None:

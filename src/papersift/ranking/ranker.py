@@ -150,7 +150,7 @@ class Ranking:
     order: np.ndarray
     by_id: dict[str, float] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def undecided(self) -> list[str]:
         """The undecided papers' ids, best first."""
         ids = self.space.ids
