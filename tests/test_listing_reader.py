@@ -182,9 +182,12 @@ _period_title = st.tuples(
 _sentence = st.lists(_word, min_size=4, max_size=25).map(
     lambda words: " ".join(words).capitalize() + "."
 )
-#: Abstracts: one long sentence or several (a scrape may cut one short with "…").
+#: Abstracts: one long sentence or several (a scrape may cut one short with "…"), a
+#: paragraph in any case: 25 words at least (the sample corpus's shortest has 66).
 _abstract_of_sentences = st.one_of(
-    st.lists(_sentence, min_size=2, max_size=8).map(" ".join),
+    st.lists(_sentence, min_size=2, max_size=8)
+    .map(" ".join)
+    .filter(lambda text: len(text.split()) >= 25),
     st.lists(_word, min_size=30, max_size=90).map(lambda words: " ".join(words) + "."),
     st.lists(_word, min_size=30, max_size=90).map(lambda words: " ".join(words) + "…"),
 )
