@@ -143,11 +143,12 @@ def assert_same_text(entries: list[Entry], records: list[Record]) -> None:
         ),
         ("GPT-4 and 3D Vision", "{GPT}-4 and {3D} Vision"),
         ("a & b % c $ d # e _ f", r"a \& b \% c \$ d \# e \_ f"),
-        ("{unbalanced", r"\textbraceleft{}unbalanced"),
+        ("{unbalanced", r"\{\vphantom{\}}unbalanced"),
+        ("unbalanced}", r"unbalanced\vphantom{\{}\}"),
         (
             "x ~ y ^ z < > | `q`",
             r"x \textasciitilde{} y \textasciicircum{} z \textless{} "
-            r"\textgreater{} \textbar{} \textasciigrave{}q\textasciigrave{}",
+            r"\textgreater{} {$|$} {$`$}q{$`$}",
         ),
         ("a -- b --- c '' d ,, e", "a {-}- b {-}{-}- c {'}' d {,}, e"),
         ("  spaced\n\tout  ", "spaced out"),
@@ -488,7 +489,7 @@ def test_unsafe_raw_values_are_escaped() -> None:
     pybtex.database.parse_string(out, "bibtex")
     first, second = reimport(out)
     assert first.title == "Set { notation"
-    assert dict(first.bibtex.fields)["title"] == r"Set \textbraceleft{} notation"
+    assert dict(first.bibtex.fields)["title"] == r"Set \{\vphantom{\}} notation"
     assert dict(first.bibtex.fields)["note"] == "ends in"
     assert first.url == "http://x/a"
     assert second.url == "http://x/a%20b%7Bc%7D%5C"
@@ -645,7 +646,10 @@ def test_nasty_text_round_trips(entries: list[Entry], unicode: bool) -> None:
 def _has_latex_form(ch: str) -> bool:
     if ch.isascii():
         return True
-    latex = char_to_latex(unicodedata.normalize("NFC", ch))
+    composed = unicodedata.normalize("NFC", ch)
+    if len(composed) != 1:
+        return False  # U+FB2A and the like: NFC decomposes them; no one LaTeX name
+    latex = char_to_latex(composed)
     return not latex.startswith("[U+") and latex_to_text(latex) == ch
 
 

@@ -69,11 +69,11 @@ def test_import_reports_per_file_and_reimport_changes_nothing(library_path: Path
 
 
 def test_failed_file_exits_non_zero_and_names_file_and_line(library_path, tmp_path):
-    bad = tmp_path / "refs.txt"
-    bad.write_bytes(b"Good title\n\xe9t\xe9 abstract\n")
+    bad = tmp_path / "refs.bib"  # (a Latin-1 file imports since issue #17: not bad enough)
+    bad.write_bytes(b"@misc{ok, title = {Fine}}\n@misc{bad, title = {never closed\n")
     proc = run("import", str(bad), str(SAMPLE_LISTINGS[0]), library=library_path, check=False)
     assert proc.returncode == 1
-    assert f"{bad.name}:2: not valid UTF-8" in proc.stderr
+    assert f"{bad.name}:2: @misc 'bad' is not closed" in proc.stderr
     assert "FAILED, nothing imported" in proc.stdout
     assert len(papers(library_path)) == 32
 

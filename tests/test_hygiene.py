@@ -12,6 +12,7 @@ CORE_MODULES = [
     "papersift.readers.formats",
     "papersift.readers.listing",
     "papersift.readers.bibtex",
+    "papersift.readers.bibtex_inherit",
     "papersift.readers.reading_list",
     "papersift.readers.review_csv",
     "papersift.readers.ris",

@@ -4,7 +4,14 @@ Entries that came from a .bib file are written back as they were read: same type
 same key (if unique in the export), same raw field values, with one exception: a
 command outside `latex.SAFE_COMMANDS` (accents, symbols, fonts, math) loses its
 backslash, so a stranger's `\input`, `\write18` or `\def` shows as text instead of
-running when the user builds a PDF; URL-like fields lose their LaTeX. Other papers
+running when the user builds a PDF; URL-like fields lose their LaTeX (URLs are written
+raw: `a_b%20c`, never `a\_b`). What papersift shows is what bibtex, biber and pandoc read
+back: a word macro papersift shows as its name (`{\TUG}`) is written by
+`latex.word_macro`, text symbols pandoc drops by `latex.readable_symbols`, a bare `%`,
+`#`, `&`, `_` or `^` (text in a .bib value) escaped, a line break after a hyphen joined,
+math in titles brace-protected against plain.bst's lowercasing. A `crossref`/`xref` is
+kept when its parent is exported too (written after its children, as bibtex needs),
+else, like `xdata`, replaced by the fields the entry inherited. Other papers
 become `@misc` (`@article` / `@inproceedings` only when authors, year and venue are all
 known, as every standard style requires them there). Nothing is invented: a paper
 without authors gets no author, only a `key` field (its title) so plain.bst can sort
@@ -43,23 +50,28 @@ from bibtexparser.writer import BibtexFormat
 from papersift.bibtex_triage import has_triage, triage_fields
 from papersift.citekeys import citation_keys
 from papersift.latex import (
+    HYPHEN_BREAK,
     ascii_raw,
+    bare_specials_escaped,
     clean_text,
     dotless,
     escape_latex,
     inert_raw,
     latex_to_text,
     raw_is_safe,
+    readable_symbols,
     verbatim_text,
 )
 from papersift.models import Entry, Paper
-from papersift.readers.bibtex import MONTHS, split_names
+from papersift.readers.bibtex import MONTHS, split_names, untitled
+from papersift.readers.bibtex_inherit import LINK_FIELDS, link_keys
 
 __all__ = [
     "ExportOptions",
     "author_field",
     "clean_name",
     "export_bibtex",
+    "parents_last",
 ]
 
 
@@ -220,28 +232,94 @@ def _identifier_fields(
     return fields
 
 
-def _origin_fields(paper: Paper, ascii_only: bool) -> tuple[str, list[tuple[str, str]]]:
-    """The imported entry's type and fields, raw, made safe where they were not."""
+_TITLE_FIELDS = frozenset(
+    {"title", "subtitle", "titleaddon", "booktitle", "maintitle", "shorttitle", "eventtitle"}
+)
+
+
+def _protect_math(value: str) -> str:
+    """`$...$` outside braces brace-protected (`{$O(n^2)$}`): plain.bst lowercases the
+    letters of unbraced math in titles (`$o(n^2)$`)."""
+    parts = _MATH.split(value)  # odd places: `$...$`
+    depth = 0
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            depth += part.count("{") - part.count("}")
+        elif depth == 0:
+            parts[i] = "{" + part + "}"
+    return "".join(parts)
+
+
+_MATH = re.compile(r"((?<!\\)\$.+?(?<!\\)\$)", re.S)
+
+
+_KEY_FIELDS = frozenset({"ids", "entryset", "related"})
+_KEY_LIST = re.compile(r"[^\\{}%#&~^\s,]+(?:\s*,\s*[^\\{}%#&~^\s,]+)*")
+
+
+def _raw_value(name: str, value: str, ascii_only: bool) -> str:
+    """One raw field of an imported entry as exported: as written where that is safe."""
+    low = name.lower()
+    if low in _KEY_FIELDS and _KEY_LIST.fullmatch(value):
+        return value  # citation keys (`ids`, `entryset`, `related`): no LaTeX in them
+    if low == "year" and value.isdigit() and not value.isascii():
+        return str(int(value))  # `१९८७` as papersift shows it: biblatex loops on it
+    if low in _VERBATIM_FIELDS:
+        # Styles print these with \url or a plain macro (plainnat's \doi): no LaTeX.
+        if "\\" in value or not raw_is_safe(value) or (ascii_only and not value.isascii()):
+            value = _url_value(verbatim_text(value), ascii_only)
+        return value
+    if "-\n" in value or "- \n" in value:
+        value = HYPHEN_BREAK.sub("", value)  # as papersift shows it: `short-` / `text`
+    if not raw_is_safe(value):
+        return escape_latex(latex_to_text(value), ascii_only=ascii_only)
+    value = bare_specials_escaped(value)
+    value = readable_symbols(
+        inert_raw(dotless(ascii_raw(value) if ascii_only else value)), ascii_only
+    )
+    if low in _TITLE_FIELDS and "$" in value:
+        value = _protect_math(value)
+    return value
+
+
+def _origin_fields(
+    paper: Paper, ascii_only: bool, exported: Mapping[str, str]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The imported entry's type and fields, raw, made safe where they were not.
+
+    `exported` maps the original citation keys (casefolded) of the exported entries to
+    their keys in this export: a `crossref`/`xref` to one of them is kept (renamed with
+    it); a link to anything else, and every `xdata` (its `@xdata` entry is no paper), is
+    dropped and the fields the entry inherited through it are written in its place.
+    """
     assert paper.bibtex is not None
     fields: list[tuple[str, str]] = []
+    inherit = False
     for name, value in paper.bibtex.fields:
         low = name.lower()
-        if low in _VERBATIM_FIELDS:
-            # Styles print these with \url or a plain macro (plainnat's \doi): no LaTeX.
-            if "\\" in value or not raw_is_safe(value) or (ascii_only and not value.isascii()):
-                value = _url_value(verbatim_text(value), ascii_only)
-        elif not raw_is_safe(value):
-            value = escape_latex(latex_to_text(value), ascii_only=ascii_only)
-        else:
-            value = inert_raw(dotless(ascii_raw(value) if ascii_only else value))
-        fields.append((name, value))
+        if low in LINK_FIELDS:
+            parent = next(iter(link_keys(value)), "")
+            target = exported.get(parent.casefold()) if low != "xdata" else None
+            if target is None:
+                inherit = True
+                continue
+            fields.append((name, target))  # a citation key: written as it is
+            continue
+        fields.append((name, _raw_value(name, value, ascii_only)))
+    if inherit:
+        have = {name.lower() for name, _ in fields}
+        fields.extend(
+            (name, _raw_value(name, value, ascii_only))
+            for name, value in paper.bibtex.inherited
+            if name.lower() not in have
+        )
     present = {name.lower(): value for name, value in fields}
     date_year = re.match(r"\s*(\d{4})\b", present.get("date", ""))
     if date_year and "year" not in present:
         # biblatex-only `date`: classic styles need `year` (the entry's own, not invented).
         at = next(i for i, (name, _) in enumerate(fields) if name.lower() == "date")
         fields.insert(at + 1, ("year", date_year.group(1)))
-    if not present.get("title", "").strip():
+    if not present.get("title", "").strip() and paper.title != untitled(paper.bibtex.key):
         fields.insert(0, ("title", escape_latex(paper.title, ascii_only=ascii_only,
                                                 protect_case=True)))  # fmt: skip
     if paper.abstract.strip() and "abstract" not in present:
@@ -253,17 +331,22 @@ def _origin_fields(paper: Paper, ascii_only: bool) -> tuple[str, list[tuple[str,
     return entry_type, fields
 
 
-def _bib_entry(entry: Entry, key: str, options: ExportOptions) -> model.Entry:
+def _bib_entry(
+    entry: Entry, key: str, options: ExportOptions, exported: Mapping[str, str]
+) -> model.Entry:
     ascii_only = not options.unicode
     paper = entry.paper
     if paper.bibtex is not None:
-        entry_type, fields = _origin_fields(paper, ascii_only)
+        entry_type, fields = _origin_fields(paper, ascii_only, exported)
     else:
         entry_type, fields = _generated_fields(paper, ascii_only)
     names = {name.lower() for name, _ in fields}
     if not names & {"author", "editor", "key"}:
-        # plain.bst: "to sort, need author or key"; the title sorts as the author would.
-        fields.append(("key", escape_latex(paper.title, ascii_only=ascii_only)))
+        # plain.bst: "to sort, need author or key"; the title sorts as the author would
+        # (an untitled entry by its citation key: its "title" is papersift's, not its).
+        untitled_entry = paper.bibtex is not None and paper.title == untitled(paper.bibtex.key)
+        sort_key = paper.bibtex.key if untitled_entry and paper.bibtex else paper.title
+        fields.append(("key", escape_latex(sort_key, ascii_only=ascii_only)))
     if options.include_triage and has_triage(entry.triage):
         fields = triage_fields(fields, entry.triage, ascii_only)
     bib_fields = []
@@ -273,6 +356,50 @@ def _bib_entry(entry: Entry, key: str, options: ExportOptions) -> model.Entry:
             field.enclosing = "no-enclosing"  # a month macro, not the text "jan"
         bib_fields.append(field)
     return model.Entry(entry_type, key, bib_fields)
+
+
+def _crossref_of(entry: Entry) -> str:
+    if entry.paper.bibtex is None:
+        return ""
+    value = next((v for f, v in entry.paper.bibtex.fields if f.lower() == "crossref"), "")
+    return next(iter(link_keys(value)), "").casefold()
+
+
+def _linkable(entries: Sequence[Entry], keys: Mapping[str, str]) -> dict[str, str]:
+    """Original key (casefolded) -> key in this export, for the exported entries a link
+    may name: all of them but those whose crossref chain, through the export, comes back
+    to them (biber stops at such a loop, "Circular inheritance")."""
+    origin = {e.paper.bibtex.key.casefold(): e for e in entries if e.paper.bibtex is not None}
+    linkable: dict[str, str] = {}
+    for folded, entry in origin.items():
+        seen = {folded}
+        parent = _crossref_of(entry)
+        while parent in origin and parent not in seen:
+            seen.add(parent)
+            parent = _crossref_of(origin[parent])
+        if parent not in seen:
+            linkable[folded] = keys[entry.id]
+    return linkable
+
+
+def parents_last(entries: Sequence[Entry]) -> list[Entry]:
+    """`entries` with every crossref parent after the entries that name it, the order
+    otherwise kept: bibtex reads a parent's fields only when it comes later."""
+    named = {
+        parent.casefold()
+        for e in entries
+        if e.paper.bibtex is not None
+        for name, value in e.paper.bibtex.fields
+        if name.lower() == "crossref"
+        for parent in link_keys(value)[:1]
+    }
+    if not named:
+        return list(entries)
+
+    def is_parent(e: Entry) -> bool:
+        return e.paper.bibtex is not None and e.paper.bibtex.key.casefold() in named
+
+    return [e for e in entries if not is_parent(e)] + [e for e in entries if is_parent(e)]
 
 
 def _unique(entries: Sequence[Entry]) -> list[Entry]:
@@ -301,7 +428,8 @@ def export_bibtex(
     blocks: list[model.Block] = [
         model.ImplicitComment("% Encoding: " + ("UTF-8" if options.unicode else "US-ASCII"))
     ]
-    blocks.extend(_bib_entry(e, keys[e.id], options) for e in entries)
+    exported = _linkable(entries, keys)
+    blocks.extend(_bib_entry(e, keys[e.id], options, exported) for e in parents_last(entries))
     library = bibtexparser.Library(blocks)
     fmt = BibtexFormat()
     fmt.indent = "  "

@@ -23,11 +23,13 @@ is always there when anything is, which is what marks the entry as papersift's.
 `papersift-ownkeywords` appears only when an imported entry had keywords of its own,
 so that the re-import can tell them from tags. An imported entry's own `annote` is
 kept when the paper has no note, and a re-import then reads it as the note. A tag
-containing a comma (tags normally cannot) is written with `%2C`.
+containing a comma (tags normally cannot) is written with `%2C` (and a `%` that would
+read as such a quote with `%25`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from papersift.latex import clean_text, escape_latex, field_text, latex_to_text
@@ -64,12 +66,20 @@ JABREF_STATUS: dict[str, tuple[str, str]] = {
 
 
 def quote_keyword(word: str) -> str:
-    """A keyword safe inside a comma-separated `keywords` list."""
-    return word.replace(",", "%2C")
+    """A keyword safe inside a comma-separated `keywords` list: `,` as `%2C`, the `:` of a
+    tag that starts like a marker (`papersift:`) as `%3A`, and `%` itself as `%25`
+    wherever it could be read as one of these (a tag "%2C" comes back as "%2C")."""
+    word = re.sub(r"%(?=2C|25|3A)", "%25", word, flags=re.I).replace(",", "%2C")
+    if word.lower().startswith("papersift:"):
+        word = word[:9] + "%3A" + word[10:]
+    return word
+
+
+_QUOTED = {"%2C": ",", "%25": "%", "%3A": ":"}
 
 
 def _unquote_keyword(word: str) -> str:
-    return word.replace("%2C", ",")
+    return re.sub(r"%(?:2C|25|3A)", lambda m: _QUOTED[m.group().upper()], word, flags=re.I)
 
 
 def _field(fields: Mapping[str, str], name: str) -> str:

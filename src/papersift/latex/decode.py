@@ -19,7 +19,16 @@ import unicodedata
 from papersift.latex.symbols import ACCENTS, MATH_ACCENTS, MATH_SYMBOLS, TEXT_SYMBOLS
 from papersift.normalize import strip_latex
 
-__all__ = ["braces_balanced", "field_text", "latex_to_text", "verbatim_text"]
+__all__ = [
+    "ARGUMENTS_NOT_TEXT",
+    "FORMAT_COMMANDS",
+    "HYPHEN_BREAK",
+    "PUNCTUATION_COMMANDS",
+    "braces_balanced",
+    "field_text",
+    "latex_to_text",
+    "verbatim_text",
+]
 
 #: One-character escapes (`\\&`) and spacing commands.
 _CONTROL_SYMBOLS: dict[str, str] = {
@@ -45,15 +54,16 @@ _CONTROL_SYMBOLS: dict[str, str] = {
 }
 
 #: Commands whose arguments carry no text (`\\noopsort{1999}` exists only to sort).
-_DROP_ARGS = frozenset(
+ARGUMENTS_NOT_TEXT = frozenset(
     {
         "noopsort", "label", "ref", "cite", "nocite", "citep", "citet", "hspace", "vspace",
         "phantom", "hphantom", "vphantom", "index", "footnote",
     }
 )  # fmt: skip
+_CITATIONS = frozenset({"noopsort", "label", "ref", "cite", "nocite", "citep", "citet"})
 #: Commands that format, space or group text but are no text themselves: they vanish
 #: (their `{argument}`, if any, stays). Every other command is text: see `_command`.
-_NO_TEXT = frozenset(
+FORMAT_COMMANDS = frozenset(
     {
         "em", "it", "bf", "sc", "sl", "tt", "rm", "sf", "up", "md", "itshape", "bfseries",
         "scshape", "slshape", "ttfamily", "rmfamily", "sffamily", "upshape", "mdseries",
@@ -75,9 +85,10 @@ _NO_TEXT = frozenset(
     }
 )  # fmt: skip
 #: Commands that stand for punctuation, as bibliographies write them (TUGboat's `\Dash`).
-_PUNCTUATION = {
+PUNCTUATION_COMMANDS = {
     "slash": "/",
     "Dash": " \u2014 ",
+    "hyphen": "-",
     "emdash": "\u2014",
     "endash": "\u2013",
     "par": " ",
@@ -232,11 +243,23 @@ class _Decoder:
             return s[j + 1 : close], close + 1
         if name == "href" and j < end and s[j] == "{":
             return "", min(_matching_brace(s, j), end) + 1  # the URL; the text follows
-        if name in _DROP_ARGS:
-            while j < end and s[j] in "{[":
+        if name in ARGUMENTS_NOT_TEXT:
+            groups = 0  # citations may have several; `\vphantom{\}}{-}-` has one
+            while j < end and s[j] in "{[" and (groups == 0 or name in _CITATIONS):
                 close = s.find("]", j, end) if s[j] == "[" else _matching_brace(s, j)
                 j = min(end if close < 0 else close, end) + 1
+                groups += s[j - 1 : j] == "}" or close < 0
             return "", j
+        if name == "ifdefined":
+            # `\ifdefined\X\X\else X\fi` (how the export writes word macros): the text is
+            # what a reader without the macro shows, the `\else` branch.
+            # `\ifdefined\mkbibquote\expandafter\mkbibquote\fi{x}`: the text is the argument.
+            otherwise = s.find("\\else", j, end)
+            close = s.find("\\fi", j, end)
+            if 0 <= otherwise < close:
+                return self.run(otherwise + 5, close, math).strip(), close + 3
+            if close >= 0:
+                return "", close + 3
         if name == "iffalse":
             close = s.find("\\fi", j, end)  # what an `\iffalse ... \fi` holds is never text
             return "", end if close < 0 else close + 3
@@ -245,11 +268,11 @@ class _Decoder:
         if name == "kern" or name == "hskip":
             found = _DIMENSION.match(s, j, end)
             return "", found.end() if found else j
-        if name in _PUNCTUATION:
-            return _PUNCTUATION[name], j
+        if name in PUNCTUATION_COMMANDS:
+            return PUNCTUATION_COMMANDS[name], j
         if len(name) == 1 and not name.isalpha():
             return name, j  # `\*`, `\|`...: the character itself
-        if name in _NO_TEXT:
+        if name in FORMAT_COMMANDS:
             return "", j
         return self._unknown(name, i, j, end)
 
@@ -319,9 +342,17 @@ _WS = re.compile(
 )
 
 
+#: A line break right after a hyphen inside a word (`short-` / `text`): the value was
+#: wrapped there, and the word is `short-text`.
+HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_]-)[ \t]*\n\s*(?=[^\W\d_])")
+
+
 def field_text(value: str) -> str:
     """`latex_to_text(value)` with whitespace (line breaks in wrapped values) collapsed and
-    stripped: a title, name or keyword as one line."""
+    stripped: a title, name or keyword as one line. A line break after a hyphen joins
+    (`short-` / `text` -> `short-text`), as the export writes it (`HYPHEN_BREAK`)."""
+    if "-\n" in value or "- \n" in value:
+        value = HYPHEN_BREAK.sub("", value)
     text = latex_to_text(value)
     if text.isprintable() and "  " not in text:
         return text.strip()  # no whitespace but single spaces: the common case, faster

@@ -3,8 +3,9 @@ r"""Unicode text -> LaTeX: values that read back as the text and run no LaTeX.
 `escape_latex` writes any text (a title, a note, a name) as a field value: the specials
 (\ { } & % $ # _ ~ ^ < > | `) escaped so no text can end a field or run a command
 (`\input{/etc/passwd}` comes out as
-`\textbackslash{}input\textbraceleft{}/etc/passwd\textbraceright{}`; BibTeX counts braces
-without looking at backslashes, hence `\textbraceleft{}` rather than `\{`), `--`, `''`
+`\textbackslash{}input\{\vphantom{\}}/etc/passwd\vphantom{\{}\}`: BibTeX counts
+braces without looking at backslashes, so a lone `\{` would unbalance the value; see
+`_SPECIAL` for why this spelling), `--`, `''`
 and `,,` as `{-}-` etc. so fonts do not fuse them into dashes/quotes, and optionally
 acronyms and proper nouns of a title brace-protected (`{LLMs}`) so styles keep their
 case. With `ascii_only`, `char_to_latex` spells every non-ASCII character: accents as
@@ -21,26 +22,33 @@ import functools
 import re
 import unicodedata
 
-from papersift.latex.decode import braces_balanced
+from papersift.latex.decode import FORMAT_COMMANDS, braces_balanced
 from papersift.latex.symbols import ACCENTS, MATH_ACCENTS, MATH_SYMBOLS, TEXT_SYMBOLS
 
 __all__ = [
     "LATEX_NAMES",
     "SAFE_COMMANDS",
     "ascii_raw",
+    "bare_specials_escaped",
     "char_to_latex",
     "clean_text",
     "dotless",
     "escape_latex",
     "inert_raw",
     "raw_is_safe",
+    "readable_symbols",
     "transliterate",
+    "word_macro",
 ]
 
 _SPECIAL: dict[str, str] = {
     "\\": r"\textbackslash{}",
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
+    # Braces as bibtex, biber and pandoc all read them back: BibTeX counts the brace
+    # of `\{`, so each spelling holds a balanced pair, the partner inside a zero-width
+    # `\vphantom` that TeX and pandoc do not show. (pandoc drops `\textbraceleft{}`;
+    # `\iffalse\}\fi` breaks biblatex's list macros, which test their items with \if.)
+    "{": r"\{\vphantom{\}}",
+    "}": r"\vphantom{\{}\}",
     "&": r"\&",
     "%": r"\%",
     "$": r"\$",
@@ -50,8 +58,10 @@ _SPECIAL: dict[str, str] = {
     "^": r"\textasciicircum{}",
     "<": r"\textless{}",
     ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-    "`": r"\textasciigrave{}",
+    # pandoc drops `\textbar` and `\textasciigrave`; math it reads. Braced, because two
+    # in a row would otherwise be `$|$$|$`, where TeX sees display math.
+    "|": "{$|$}",
+    "`": "{$`$}",
 }
 # Pairs TeX fonts would fuse into one glyph (-- –, '' ”, ,, „); braces keep them apart.
 _LIGATURE_FIRST = frozenset("-',")
@@ -241,8 +251,60 @@ _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
 _MATH_SHIFT = re.compile(r"((?<!\\)\$.*?(?<!\\)\$)", re.S)  # split() keeps each $...$
 
 
+# A macro that is a word (a logo, an acronym: `\TUG`, `\ConTeXt`, `\XeTeX`): it has a
+# capital letter. LaTeX's own mixed-case commands that define, load, hook or do I/O
+# never count, whatever follows their prefix.
+_WORD_MACRO = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*")
+_NOT_A_WORD = re.compile(
+    r"(?:Declare|Provide|Require|New|Renew|Input|If|At|Load|Pass|Process|Execute|Needs|Expl"
+    r"|Add|Document|Make|Use|Set|Get|Show|Remove|Hook|Debug|Begin|End|Check|Copy|Store"
+    r"|Activate|Deactivate|Enable|Disable|Clear|Parse|Apply|Before|After|Shell|Open|Close"
+    r"|Write|Read|Run|Exec|Expand|Def|Let|Global|Immediate|Special|Error|Warning|Package"
+    r"|Class|Generic|Message|Info|Protected|Robust|Reset|Push|Pop|Input|Include|Jobname"
+    r"|TeXXeT|XeTeX[a-z]|Lua[a-z]|U[a-z])"
+)
+#: Formatting commands biblatex (or csquotes) defines and classic LaTeX does not: their
+#: argument is kept for a document without them.
+_BIBLATEX_ONLY = frozenset(
+    {"mkbibquote", "enquote", "mkbibemph", "mkbibitalic", "mkbibbold", "NoCaseChange", "nocase"}
+)
+#: In `SAFE_COMMANDS` but defined by no LaTeX kernel (and dropped by pandoc): written
+#: as a word macro too.
+_UNDEFINED_LOGOS = frozenset({"BibTeX"})
+#: How the punctuation macros of `latex.decode` are written back (what they show).
+_PUNCTUATION_LATEX = {
+    "Dash": " --- ", "emdash": "---", "endash": "--", "hyphen": "-", "slash": "/", "par": " ",
+    "newline": " ", "linebreak": " ", "break": " ", "hfill": " ", "hfil": " ", "space": " ",
+}  # fmt: skip
+
+
+def word_macro(name: str) -> str:
+    r"""`\name` written so that every reader shows the word papersift shows: the
+    document's own macro where it defines one, else the name as text.
+
+    `{{\ifdefined\TUG\TUG\else TUG\fi}}`: TeX (bibtex, biber) runs the macro only if
+    it exists, pandoc reads the `\else` branch, and the double braces keep plain.bst
+    from lowercasing either.
+    """
+    return "{{\\ifdefined\\" + name + "\\" + name + "\\else " + name + "\\fi}}"
+
+
+def _is_word_macro(name: str) -> bool:
+    return (
+        len(name) <= 24
+        and _WORD_MACRO.fullmatch(name) is not None
+        and _NOT_A_WORD.match(name) is None
+        and (name not in SAFE_COMMANDS or name in _UNDEFINED_LOGOS)
+    )
+
+
 def inert_raw(value: str) -> str:
     """A raw value with every command outside `SAFE_COMMANDS` shown, not run.
+
+    Except where showing it would differ from what papersift shows and nothing can run:
+    formatting commands of `latex.FORMAT_COMMANDS` (`\\acro{TUG}`) are dropped, their
+    argument kept; punctuation macros (`\\Dash`) become what they stand for; a word
+    macro (`{\\TUG}`, `\\ConTeXt{}`) is written by `word_macro`.
 
     `^^5c` is TeX's other spelling of a backslash, so `^^` is split up too: shown as
     text outside math, as two superscripts (`^{}{}^`) inside.
@@ -255,12 +317,97 @@ def inert_raw(value: str) -> str:
     value = "".join(parts)
 
     def one(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name in SAFE_COMMANDS or not name.isalpha():
+        if match.group("ours") is not None:
+            # What `escape_latex` and `word_macro` write reads back as itself (a second
+            # export is a fixed point); a word macro only if its name is one.
+            word = match.group("word")
+            if word is None or _is_word_macro(word):
+                return match.group()
+            return _CONTROL_WORD.sub(r"\\textbackslash{}\1", match.group())
+        name = match.group("name")
+        if name is None:
+            return match.group()  # `\&`, `\'`...: a control symbol
+        empty_group = match.group("empty") or ""
+        rest = value[match.end() :].lstrip(" \t\n")
+        argument = not empty_group and rest.startswith("{")
+        if name in _PUNCTUATION_LATEX:
+            return _PUNCTUATION_LATEX[name] + empty_group
+        if _is_word_macro(name) and not argument:
+            return word_macro(name)  # the `{}` that ended the name is not needed
+        if name in _BIBLATEX_ONLY:
+            # `\mkbibquote{x}` in a classic bibtex document: `x` (no undefined command)
+            return f"\\ifdefined\\{name}\\expandafter\\{name}\\fi" + empty_group
+        if name in SAFE_COMMANDS:
             return match.group()
-        return r"\textbackslash{}" + name
+        if name in FORMAT_COMMANDS or _is_word_macro(name):
+            return "{}" + empty_group  # the command goes, its argument (if any) stays
+        return r"\textbackslash{}" + name + empty_group
 
-    return _COMMAND.sub(one, value)
+    return _COMMAND_OR_WORD.sub(one, value)
+
+
+_CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
+# Our own spellings (`word_macro`, the braces of `_SPECIAL`); else a control word, with
+# the `{}` that may end its name; else a control symbol.
+_COMMAND_OR_WORD = re.compile(
+    r"(?P<ours>\{\{\\ifdefined\\(?P<word>[A-Za-z]+)\\(?P=word)\\else (?P=word)\\fi\}\}"
+    r"|\\ifdefined\\(?P<format>mkbibquote|enquote|mkbibemph|mkbibitalic|mkbibbold|NoCaseChange"
+    r"|nocase)\\expandafter\\(?P=format)\\fi"
+    r"|\\\{\\vphantom\{\\\}\}|\\vphantom\{\\\{\}\\\})"
+    r"|\\(?P<name>[A-Za-z]+)(?P<empty>\{\})?|\\.",
+    re.S,
+)
+
+
+# Text symbols pandoc drops (it knows neither `\textbraceleft` nor `\textbar`, nor most
+# `\text...` names): what each becomes in the export instead. ASCII first; in a UTF-8
+# export every non-ASCII symbol is written as its character.
+_PANDOC_SPELLINGS = {
+    "textbraceleft": _SPECIAL["{"],
+    "textbraceright": _SPECIAL["}"],
+    "textbar": _SPECIAL["|"],
+    "textasciigrave": _SPECIAL["`"],
+    "textdollar": r"\$",
+    "textunderscore": r"\_",
+    "textquotesingle": "'",
+}
+_SYMBOL_COMMAND = re.compile(r"\\([A-Za-z]+)(?![A-Za-z])(?:\{\}|[ \t\n]*)")
+
+
+def readable_symbols(value: str, ascii_only: bool) -> str:
+    """Raw LaTeX with the text symbols pandoc drops spelled as it reads them (and as
+    bibtex and biber do): braces, `|` and `` ` `` as `escape_latex` writes them; with
+    `ascii_only` False, `\\texteuro` and the like as their characters."""
+    if "\\" not in value:
+        return value
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _PANDOC_SPELLINGS:
+            return _PANDOC_SPELLINGS[name]
+        char = TEXT_SYMBOLS.get(name, "")
+        if not ascii_only and len(char) == 1 and not char.isascii() and char.isprintable():
+            return char
+        return match.group()
+
+    return _SYMBOL_COMMAND.sub(one, value)
+
+
+_BARE_SPECIAL = re.compile(r"(?<!\\)[#&%_^]")
+_BARE_SPELLING = {"#": r"\#", "&": r"\&", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}"}
+
+
+def bare_specials_escaped(value: str) -> str:
+    """A raw value with `#`, `&`, `%`, `_` and `^` escaped where they stand bare outside
+    math: text in a .bib value (papersift shows them), but to the LaTeX that reads the
+    .bbl a parameter, a tab, a comment, a subscript (`50%` swallows the rest of the line,
+    `a # b` stops pdflatex)."""
+    if not _BARE_SPECIAL.search(value):
+        return value
+    parts = _MATH_SHIFT.split(value)
+    for i in range(0, len(parts), 2):
+        parts[i] = _BARE_SPECIAL.sub(lambda m: _BARE_SPELLING[m.group()], parts[i])
+    return "".join(parts)
 
 
 def raw_is_safe(value: str) -> bool:

@@ -95,8 +95,8 @@ def declared_encoding(head: bytes) -> str | None:
 _PREFERRED = ("cp1252", "iso8859_15", "latin_1")
 
 
-def _detected(data: bytes) -> Any:
-    """charset-normalizer's best reading of `data` (a `CharsetMatch`), or None."""
+def _detected(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best reading of `data` (codec name, text), or None."""
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -106,8 +106,17 @@ def _detected(data: bytes) -> Any:
     for name in _PREFERRED:
         for match in matches:
             if match.encoding == name and match.chaos <= best.chaos + 0.01:
-                return match
-    return best
+                return match.encoding, str(match)
+    text = str(best)
+    for name in _PREFERRED:
+        # It lists one of the codecs that read the file alike (cp1250 for cp1252 when
+        # only é and ü occur); name the Western one then.
+        try:
+            if data.decode(name) == text:
+                return name, text
+        except UnicodeDecodeError:
+            continue
+    return best.encoding, text
 
 
 def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
@@ -146,11 +155,10 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
         else:
             return text, f"{file_name}: read as {declared} (the encoding the file declares)"
     best = _detected(data)
-    if best is not None and best.encoding not in ("utf_8", "utf_16", "utf_32"):
+    if best is not None and best[0] not in ("utf_8", "utf_16", "utf_32"):
         why = "; it declares " + declared + ", which does not fit" if declared else ""
-        return str(best), (
-            f"{file_name}: not UTF-8; read as {best.encoding} (detected{why}): check "
-            "its accented letters"
+        return best[1], (
+            f"{file_name}: not UTF-8; read as {best[0]} (detected{why}): check its accented letters"
         )
     line = data.count(b"\n", 0, bad) + 1
     raise PapersiftError(
