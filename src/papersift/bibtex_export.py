@@ -53,6 +53,7 @@ from papersift.latex import (
     HYPHEN_BREAK,
     ascii_raw,
     bare_specials_escaped,
+    braces_balanced,
     clean_text,
     dotless,
     escape_latex,
@@ -237,20 +238,21 @@ _TITLE_FIELDS = frozenset(
 )
 
 
-def _protect_math(value: str) -> str:
-    """`$...$` outside braces brace-protected (`{$O(n^2)$}`): plain.bst lowercases the
-    letters of unbraced math in titles (`$o(n^2)$`)."""
-    parts = _MATH.split(value)  # odd places: `$...$`
+def _protect_case(value: str) -> str:
+    """Math and capitalised commands outside braces brace-protected (`{$O(n^2)$}`,
+    `{\\TeX}`): plain.bst lowercases what is unbraced in a title, the letters of math
+    (`$o(n^2)$`) and command names too (`\\tex`, an undefined command)."""
+    parts = _MATH_OR_COMMAND.split(value)  # odd places: `$...$` or a command
     depth = 0
     for i, part in enumerate(parts):
         if i % 2 == 0:
             depth += part.count("{") - part.count("}")
-        elif depth == 0:
-            parts[i] = "{" + part + "}"
+        elif depth == 0 and (part[0] == "$" or any(c.isupper() for c in part)):
+            parts[i] = "{" + part.removesuffix("{}") + "}"
     return "".join(parts)
 
 
-_MATH = re.compile(r"((?<!\\)\$.+?(?<!\\)\$)", re.S)
+_MATH_OR_COMMAND = re.compile(r"((?<!\\)\$.+?(?<!\\)\$|\\[A-Za-z]+(?:\{\})?)", re.S)
 
 
 _KEY_FIELDS = frozenset({"ids", "entryset", "related"})
@@ -277,9 +279,24 @@ def _raw_value(name: str, value: str, ascii_only: bool) -> str:
     value = readable_symbols(
         inert_raw(dotless(ascii_raw(value) if ascii_only else value)), ascii_only
     )
-    if low in _TITLE_FIELDS and "$" in value:
-        value = _protect_math(value)
+    if low in _TITLE_FIELDS and ("$" in value or "\\" in value):
+        value = _protect_case(value)
+    if low in _NAME_FIELDS and "{\\" in value:
+        value = " and ".join(_relaxed_name(n) for n in split_names(value))
     return value
+
+
+_NAME_FIELDS = frozenset({"author", "editor", "bookauthor", "translator", "editora", "editorb"})
+
+
+def _relaxed_name(name: str) -> str:
+    """`{{\\TeX} Collection editors}` as `{\\relax {\\TeX} Collection editors}`: biber
+    takes the initial of a name that starts with a braced command as half of the group,
+    and its .bbl then stops pdflatex ("Extra }"); `\\relax` makes the unit whole."""
+    inner = name[1:-1] if name.startswith("{") and braces_balanced(name[1:-1]) else ""
+    if inner.startswith(("{\\", "\\")) and not inner.startswith("\\relax"):
+        return "{\\relax " + inner + "}"
+    return name
 
 
 def _origin_fields(

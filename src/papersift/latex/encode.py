@@ -267,6 +267,7 @@ _NOT_A_WORD = re.compile(
 #: argument is kept for a document without them.
 _BIBLATEX_ONLY = frozenset(
     {"mkbibquote", "enquote", "mkbibemph", "mkbibitalic", "mkbibbold", "NoCaseChange", "nocase"}
+    | {"url", "nolinkurl", "path"}  # url.sty / hyperref, which a document may not load
 )
 #: In `SAFE_COMMANDS` but defined by no LaTeX kernel (and dropped by pandoc): written
 #: as a word macro too.
@@ -352,7 +353,7 @@ _CONTROL_WORD = re.compile(r"\\([A-Za-z]+)")
 _COMMAND_OR_WORD = re.compile(
     r"(?P<ours>\{\{\\ifdefined\\(?P<word>[A-Za-z]+)\\(?P=word)\\else (?P=word)\\fi\}\}"
     r"|\\ifdefined\\(?P<format>mkbibquote|enquote|mkbibemph|mkbibitalic|mkbibbold|NoCaseChange"
-    r"|nocase)\\expandafter\\(?P=format)\\fi"
+    r"|nocase|url|nolinkurl|path)\\expandafter\\(?P=format)\\fi"
     r"|\\\{\\vphantom\{\\\}\}|\\vphantom\{\\\{\}\\\})"
     r"|\\(?P<name>[A-Za-z]+)(?P<empty>\{\})?|\\.",
     re.S,
