@@ -232,7 +232,7 @@ def test_simulation_finds_the_relevant_first_and_is_deterministic(tmp_path: Path
             labels.__getitem__,
             prior_included=["1"],
             prior_excluded=["2"],
-            spec=model_named("default"),
+            spec=model_named("svm"),
             seed=seed,
             explore=0.1,
         )

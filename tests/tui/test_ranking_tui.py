@@ -110,7 +110,7 @@ async def test_triage_follows_the_ranking_and_opens_the_progress_panel(make_app,
         assert "5 irrelevant in a row" in figures
         await pilot.press("m")  # a second opinion: the next, different model
         await settle(pilot, app)
-        assert app.rank.model != "default" and app.rank.current.spec.name == app.rank.model
+        assert app.rank.model != "svm" and app.rank.current.spec.name == app.rank.model
 
 
 async def test_stopping_rule_is_announced_once(make_app, lib_path, config_path) -> None:

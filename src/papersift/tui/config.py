@@ -5,7 +5,7 @@ The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
     theme = "nord"
 
     [rank]
-    model = "default"          # or "svm", "lr", "nb" (`papersift rank status --help`)
+    model = "svm"              # or "lr", "nb", "ensemble" (`papersift rank status --help`)
     stop_after = 50            # stopping rule: this many irrelevant in a row…
     min_share = 0.1            # …after at least this share of the papers screened
 
@@ -41,7 +41,7 @@ class UiConfig:
     keys: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     #: `[rank]`: the ranking model and the stopping rule (see `papersift rank --help`).
-    rank_model: str = "default"
+    rank_model: str = "svm"
     stop_after: int = 50
     min_share: float = 0.10
     problems: list[str] = field(default_factory=list)
@@ -103,7 +103,8 @@ def load_config(path: Path | None = None) -> UiConfig:
 
 
 def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
-    from papersift.ranking.settings import MODELS
+    from papersift.models import PapersiftError
+    from papersift.ranking.settings import MODELS, model_named
 
     if not isinstance(rank, dict):
         config.problems.append(f"{path}: [rank] must be a table (model, stop_after, min_share)")
@@ -111,9 +112,9 @@ def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
     names = [m.name for m in MODELS]
     model = rank.get("model")
     if model is not None:
-        if model in names:
-            config.rank_model = model
-        else:
+        try:
+            config.rank_model = model_named(str(model)).name
+        except PapersiftError:
             config.problems.append(f"{path}: [rank] model = {model!r}: use one of {names}")
     stop_after = rank.get("stop_after")
     if stop_after is not None:
