@@ -563,4 +563,5 @@ def test_the_tugboat_export_runs_through_bibtex_and_biber(tmp_path: Path) -> Non
     assert [p for p in tex_problems if p.startswith("! ")] == []
     bib_problems, tex_problems = run_biber(tmp_path / "biber", export_bibtex(entries))
     assert [p for p in bib_problems if "ERROR" in p] == []
-    assert [p for p in tex_problems if p.startswith("! ")] == []
+    # (pdflatex cannot typeset some letters biber decodes accents to, such as ȧ)
+    assert [p for p in tex_problems if p.startswith("! ") and "Unicode character" not in p] == []

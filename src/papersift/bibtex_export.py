@@ -50,7 +50,9 @@ from bibtexparser.writer import BibtexFormat
 from papersift.bibtex_triage import has_triage, triage_fields
 from papersift.citekeys import citation_keys
 from papersift.latex import (
+    ACCENTS,
     HYPHEN_BREAK,
+    TEXT_SYMBOLS,
     ascii_raw,
     bare_specials_escaped,
     braces_balanced,
@@ -293,10 +295,18 @@ def _relaxed_name(name: str) -> str:
     """`{{\\TeX} Collection editors}` as `{\\relax {\\TeX} Collection editors}`: biber
     takes the initial of a name that starts with a braced command as half of the group,
     and its .bbl then stops pdflatex ("Extra }"); `\\relax` makes the unit whole."""
-    inner = name[1:-1] if name.startswith("{") and braces_balanced(name[1:-1]) else ""
-    if inner.startswith(("{\\", "\\")) and not inner.startswith("\\relax"):
-        return "{\\relax " + inner + "}"
+    whole = name.startswith("{") and name.endswith("}") and braces_balanced(name[1:-1])
+    inner = name[1:-1] if whole else name
+    lead = _LEADING_COMMAND.match(inner)
+    letter = lead is not None and (
+        lead.group(1) in ACCENTS or len(TEXT_SYMBOLS.get(lead.group(1), "")) == 1
+    )  # `{\\c C}elik`, `{\\AA}berg`: letters, whose initials biber gets right
+    if lead and not letter and lead.group(1) != "relax":
+        return "{\\relax " + inner + "}"  # `{\\LaTeX} Project Team` too: one unit then
     return name
+
+
+_LEADING_COMMAND = re.compile(r"\{?\\([A-Za-z]+|.)")
 
 
 def _origin_fields(
