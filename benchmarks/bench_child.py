@@ -425,12 +425,15 @@ def task_rank(args: dict[str, Any]) -> dict[str, Any]:
     gc.collect()
     before = _rss_mb()
     t = time.perf_counter()
-    ranker = Ranker(cache)
-    ranker.prepare(papers)
+    Ranker(cache).prepare(papers)
     build_s = time.perf_counter() - t
     after_build = _rss_mb()
+    gc.collect()
+    # The refits run on rows read from the cache, as on every later open (one space in
+    # memory, as in the app).
     t = time.perf_counter()
-    Ranker(cache).prepare(papers)
+    ranker = Ranker(cache)
+    ranker.prepare(papers)
     cached_s = time.perf_counter() - t
     rng = random.Random(7)
     ids = list(papers)
@@ -456,7 +459,8 @@ def task_rank(args: dict[str, Any]) -> dict[str, Any]:
         "cached_s": round(cached_s, 2),
         "cache_mb": round(cache.stat().st_size / 2**20, 1),
         "refit": summary_ms(samples),
-        "memory_growth_mb": round(max(after_build, peak) - before, 1),
+        "memory_growth_mb": round(peak - before, 1),
+        "memory_after_build_mb": round(after_build - before, 1),
     }
 
 
