@@ -284,10 +284,13 @@ def _raw_value(name: str, value: str, ascii_only: bool) -> str:
     if low in _TITLE_FIELDS and ("$" in value or "\\" in value):
         value = _protect_case(value)
     if low in _NAME_FIELDS and "{\\" in value:
+        # In names a word macro is its word: biber's name parser mangles `\\ifdefined`.
+        value = _WORD_MACRO_WRITTEN.sub(r"{\1}", value)
         value = " and ".join(_relaxed_name(n) for n in split_names(value))
     return value
 
 
+_WORD_MACRO_WRITTEN = re.compile(r"\{\{\\ifdefined\\([A-Za-z]+)\\\1\\else \1\\fi\}\}")
 _NAME_FIELDS = frozenset({"author", "editor", "bookauthor", "translator", "editora", "editorb"})
 
 
