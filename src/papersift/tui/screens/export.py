@@ -5,15 +5,25 @@
 `clipboard.copy_text`, which tries the system clipboard and always sends OSC 52 to the
 terminal too; the notification says which way it went.
 
-"Save BibTeX to file" writes atomically; an existing file is replaced only after a yes
-in `ConfirmScreen`. Formatting and writing run in a thread worker, so thousands of
-entries never freeze the screen (an indeterminate bar shows while it works).
+"Save to a file" writes BibTeX, RIS or CSL-JSON (the file formats of
+`exporters.EXPORT_FORMATS`): the file name's ending follows the chosen format, and a
+typed ending (`refs.ris`) chooses the format, as `papersift export -o` infers it. The
+file is written atomically; an existing one is replaced only after a yes in
+`ConfirmScreen`. Formatting and writing run in a thread worker, so thousands of entries
+never freeze the screen (an indeterminate bar shows while it works).
+
+Saved or copied, the text comes from `exporters.export_entries`, which pins the keys it
+writes, as `papersift export` does: a key once handed out never changes.
+
+"Keep this file updated" registers the save as an auto-export (`auto_export.register`)
+of these papers; the list below shows the library's auto-exports, and delete (or d)
+stops updating the highlighted one (its file stays).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,17 +31,37 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, OptionList, ProgressBar, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Input,
+    OptionList,
+    ProgressBar,
+    Select,
+    Static,
+)
 from textual.widgets.option_list import Option
 
 from papersift.copy_formats import COPY_FORMATS
+from papersift.exporters import EXPORT_FORMATS, ExportSettings, export_entries, format_for_path
 from papersift.models import Entry, PapersiftError
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import key_of
 from papersift.tui.safe_text import plain
 from papersift.tui.screens.confirm import ConfirmScreen
 
+if TYPE_CHECKING:
+    from papersift.store import Library
+
 DEFAULT_PATH = "~/papersift-export.bib"
+#: The formats a file can be saved in: those whose file ending `format_for_path` knows
+#: (so a typed ending and the menu always agree), in the core table's order.
+FILE_FORMATS: tuple[str, ...] = tuple(
+    fmt.name
+    for fmt in EXPORT_FORMATS.values()
+    if fmt.extension and format_for_path("x" + fmt.extension) == fmt.name
+)
 #: From this many papers on, the save shows a progress bar while it works.
 BUSY_THRESHOLD = 500
 
@@ -48,10 +78,40 @@ COPY_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
+def clipboard_text(library: Library, entries: list[Entry], fmt: str) -> str:
+    """The text "copy as `fmt`" hands out, with the library's citation keys, which it
+    pins (`exporters.export_entries`), as `papersift export --clipboard` does."""
+    text = export_entries(library, entries, fmt)
+    # A snippet (a key, a \cite) is pasted inside a line: no line break comes with it.
+    return text if fmt in FILE_FORMATS else text.rstrip("\n")
+
+
+def with_extension(raw: str, fmt: str) -> str:
+    """The path typed as `raw`, its ending changed to `fmt`'s when it has another file
+    format's ending (or none); any other ending is the user's and stays."""
+    extension = EXPORT_FORMATS[fmt].extension
+    current = format_for_path(raw)
+    if current == fmt:
+        return raw
+    if current is not None:
+        return raw[: -len(EXPORT_FORMATS[current].extension)] + extension
+    if not Path(raw).suffix and raw and not raw.endswith(("/", "~")):
+        return raw + extension
+    return raw
+
+
 class ExportFormats(OptionList):
     """The "copy as" menu: enter (or a click) copies in the highlighted format."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"exportformats--key"}
+
+
+class AutoExportList(OptionList):
+    """The library's auto-exports; delete stops updating the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("delete,d", "screen.stop_auto", "Stop updating", id="export.stop-auto", show=False),
+    ]
 
 
 class ExportScreen(ModalScreen[None]):
@@ -95,9 +155,15 @@ class ExportScreen(ModalScreen[None]):
             )
             yield Static("Copy to the clipboard as", classes="section-label")
             yield ExportFormats(id="export-formats")
-            yield Static("Save BibTeX to a file", classes="section-label")
+            yield Static("Save to a file", classes="section-label")
             with Horizontal(id="export-save-row"):
-                yield Input(DEFAULT_PATH, id="export-path", placeholder="path of the .bib file")
+                yield Select(
+                    [(EXPORT_FORMATS[f].label, f) for f in FILE_FORMATS],
+                    value=FILE_FORMATS[0],
+                    allow_blank=False,
+                    id="export-file-format",
+                )
+                yield Input(DEFAULT_PATH, id="export-path", placeholder="path of the file")
                 yield Button("Save", id="export-save", variant="primary")
             yield Checkbox(
                 "ASCII only: LaTeX escapes for accents (for classic bibtex)",
@@ -107,6 +173,12 @@ class ExportScreen(ModalScreen[None]):
             yield Checkbox(
                 "Include my tags, notes, stars and status", value=True, id="export-triage"
             )
+            yield Checkbox(
+                "Keep this file updated when the library changes", value=False, id="export-keep"
+            )
+            yield Static("Files kept up to date", classes="section-label")
+            yield AutoExportList(id="export-autos")
+            yield Static(id="export-autos-empty", classes="hint")
             with Vertical(id="export-progress"):
                 yield Static(id="export-progress-text")
                 yield ProgressBar(id="export-bar", show_eta=False, show_percentage=False)
@@ -122,6 +194,7 @@ class ExportScreen(ModalScreen[None]):
             text.append(label)
             menu.add_option(Option(text, id=fmt))
         menu.highlighted = 0
+        self.show_auto_exports()
         self.query_one("#export-hint", Static).update(
             plain(
                 f"A format's key copies at once · {key_of(self, 'save')} saves the file · "
@@ -143,15 +216,67 @@ class ExportScreen(ModalScreen[None]):
                 out.append(library.entry(pid))
         return out
 
+    def show_auto_exports(self) -> None:
+        """List the library's auto-exports (`auto_export.registrations`)."""
+        from papersift.auto_export import registrations
+
+        autos = self.query_one(AutoExportList)
+        autos.clear_options()
+        found = registrations(self.papersift.library)
+        autos.add_options(Option(plain(clean_line(a.describe())), id=a.id) for a in found)
+        autos.display = bool(found)
+        if found:
+            autos.highlighted = 0
+        self.query_one("#export-autos-empty", Static).update(
+            plain('None yet: tick "Keep this file updated" and save.' if not found else "")
+        )
+
+    def action_stop_auto(self) -> None:
+        """Stop updating the highlighted auto-export; its file stays as it is."""
+        from papersift.auto_export import remove
+
+        autos = self.query_one(AutoExportList)
+        if autos.highlighted is None:
+            return
+        option = autos.get_option_at_index(autos.highlighted)
+        try:
+            gone = remove(self.papersift.library, option.id or "")
+        except PapersiftError as exc:
+            self._say(str(exc), "error")
+            return
+        self.show_auto_exports()
+        self._say(f"{gone.path} is no longer kept up to date (the file stays)")
+
+    @property
+    def file_format(self) -> str:
+        """The format the file is saved in."""
+        value = self.query_one("#export-file-format", Select).value
+        return value if isinstance(value, str) else FILE_FORMATS[0]
+
+    @on(Select.Changed, "#export-file-format")
+    def _file_format_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        path_input = self.query_one("#export-path", Input)
+        path_input.value = with_extension(path_input.value, self.file_format)
+        # Classic bibtex's ASCII escapes mean nothing to RIS and CSL-JSON (always UTF-8).
+        self.query_one("#export-ascii", Checkbox).disabled = self.file_format != "bibtex"
+
+    @on(Input.Changed, "#export-path")
+    def _path_typed(self, event: Input.Changed) -> None:
+        event.stop()
+        inferred = format_for_path(event.value.strip())
+        if inferred is not None and inferred != self.file_format:
+            self.query_one("#export-file-format", Select).value = inferred
+
     def target_path(self) -> Path:
         raw = self.query_one("#export-path", Input).value.strip() or DEFAULT_PATH
         return Path(raw).expanduser()
 
-    def export_options(self) -> Any:
-        from papersift.bibtex_export import ExportOptions
-
-        return ExportOptions(
-            unicode=not self.query_one("#export-ascii", Checkbox).value,
+    def export_settings(self) -> ExportSettings:
+        """The options ticked (ASCII only counts for BibTeX)."""
+        return ExportSettings(
+            unicode=self.file_format != "bibtex"
+            or not self.query_one("#export-ascii", Checkbox).value,
             include_triage=self.query_one("#export-triage", Checkbox).value,
         )
 
@@ -192,12 +317,11 @@ class ExportScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _copy(self, fmt: str) -> None:
         from papersift.clipboard import copy_text
-        from papersift.copy_formats import copy_as
 
         app = self.app
         try:
             entries = self.entries()
-            text = copy_as(entries, fmt)
+            text = clipboard_text(self.papersift.library, entries, fmt)
             how = copy_text(text, osc52=lambda t: app.call_from_thread(app.copy_to_clipboard, t))
         except PapersiftError as exc:
             app.call_from_thread(self._failed, str(exc))
@@ -236,7 +360,11 @@ class ExportScreen(ModalScreen[None]):
             return
         path = self.target_path()
         if path.is_dir():
-            self._say(f"{path} is a folder; give a file name, e.g. {path / 'papers.bib'}", "error")
+            example = path / f"papers{EXPORT_FORMATS[self.file_format].extension}"
+            self._say(f"{path} is a folder; give a file name, e.g. {example}", "error")
+            return
+        if self.query_one("#export-keep", Checkbox).value and self.papersift.library.readonly:
+            self._say("The library is open read-only: no file can be kept up to date.", "error")
             return
         if path.exists():
             self._ask_overwrite(path)
@@ -258,11 +386,14 @@ class ExportScreen(ModalScreen[None]):
     def _start_save(self, path: Path, *, overwrite: bool) -> None:
         n = len(self.paper_ids)
         self._set_busy(n >= BUSY_THRESHOLD, f"Writing {n} entries to {path}…")
-        self._save(path, self.export_options(), overwrite)
+        keep = self.query_one("#export-keep", Checkbox).value
+        self._save(path, self.file_format, self.export_settings(), overwrite, keep)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _save(self, path: Path, options: Any, overwrite: bool) -> None:
-        from papersift.bibtex_export import export_bibtex
+    def _save(
+        self, path: Path, fmt: str, settings: ExportSettings, overwrite: bool, keep: bool
+    ) -> None:
+        from papersift import auto_export
         from papersift.fsutil import atomic_write_text
 
         app = self.app
@@ -272,7 +403,7 @@ class ExportScreen(ModalScreen[None]):
             app.call_from_thread(self._failed, str(exc))
             return
         try:
-            text = export_bibtex(entries, options)
+            text = export_entries(self.papersift.library, entries, fmt, settings)
             atomic_write_text(path, text, overwrite=overwrite)
         except PapersiftError as exc:
             if not overwrite and path.exists():
@@ -283,7 +414,24 @@ class ExportScreen(ModalScreen[None]):
             app.call_from_thread(self._failed, str(exc))
             return
         count = f"{len(entries)} entr" + ("y" if len(entries) == 1 else "ies")
-        app.call_from_thread(self._done, f"Saved {count} to {path}")
+        message = f"Saved {count} to {path}"
+        if keep:
+            try:
+                saved = auto_export.register(
+                    self.papersift.library,
+                    auto_export.AutoExport(
+                        path=str(path),
+                        format=fmt,
+                        ids=tuple(e.id for e in entries),
+                        unicode=settings.unicode,
+                        include_triage=settings.include_triage,
+                    ),
+                )
+            except PapersiftError as exc:
+                app.call_from_thread(self._failed, f"{message}, but not kept up to date: {exc}")
+                return
+            message += f"; {saved.path} is kept up to date from now on"
+        app.call_from_thread(self._done, message)
 
     def action_close(self) -> None:
         self.dismiss(None)

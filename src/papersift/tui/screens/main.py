@@ -671,7 +671,8 @@ class MainScreen(Screen[None]):
         if self._rank_status:
             parts.append(self._rank_status)
         elif self.ranking is None and self.view == "status:inbox" and mode.key != "rank":
-            parts.append(RANK_HINT)  # how to start the ranking, until it can run
+            # How to start the ranking, until it can run (short: the title is one line).
+            parts.append("to rank: star or discard a few")
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
@@ -852,16 +853,16 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="clipboard", exit_on_error=False)
     def _copy_worker(self, ids: list[str], fmt: str | None) -> None:
-        from papersift.bibtex_export import ExportOptions, export_bibtex
         from papersift.clipboard import copy_text
-        from papersift.copy_formats import copy_as
+        from papersift.tui.screens.export import clipboard_text
 
         app = self.papersift
         library = app.library
         try:
             library.ensure_texts()  # abstracts and raw BibTeX are exported
             entries = [library.entry(pid) for pid in ids if pid in library.papers]
-            text = export_bibtex(entries, ExportOptions()) if fmt is None else copy_as(entries, fmt)
+            # The keys handed out are pinned, as `papersift export` pins them.
+            text = clipboard_text(library, entries, fmt or "bibtex")
             how = copy_text(text, osc52=lambda t: app.call_from_thread(app.copy_to_clipboard, t))
         except PapersiftError as exc:
             app.call_from_thread(app.say, str(exc), severity="error")
@@ -877,7 +878,13 @@ class MainScreen(Screen[None]):
             return
         from papersift.tui.screens.triage import TriageScreen
 
-        ranked = self.view == "status:inbox" and plist.sort == "rank" and not plist.sort_reverse
+        # The inbox follows the ranking in triage when it is (or will be, once there is a
+        # relevant and an irrelevant decision) in ranked order: not under another sort.
+        ranked = (
+            self.view == "status:inbox"
+            and plist.sort in ("rank", DEFAULT_SORT)
+            and not plist.sort_reverse
+        )
         self.app.push_screen(TriageScreen(plist.ids, start=plist.cursor, ranked=ranked))
 
     def action_screening(self) -> None:

@@ -1,0 +1,186 @@
+"""The export screen saves BibTeX, RIS and CSL-JSON, registers and removes
+auto-exports, and every copy or save from the app pins the keys it hands out."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from textual.widgets import Checkbox, Input, Select
+
+from papersift import auto_export
+from papersift.actions import set_starred
+from papersift.citekeys import citation_keys, library_keys
+from papersift.exporters import EXPORT_FORMATS
+from papersift.importer import import_files
+from papersift.readers import ris
+from papersift.tui.app import PapersiftApp
+from papersift.tui.screens.export import FILE_FORMATS, AutoExportList, ExportScreen
+from tests.tui.conftest import settle
+
+SIZE = (160, 50)
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent / "data" / "csl-schema" / "csl-data.json").read_text("utf-8")
+)
+
+
+@pytest.fixture
+def no_system_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A headless session: the text goes to the terminal (OSC 52), which the app keeps."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def _open(pilot, app: PapersiftApp, ids: list[str]) -> ExportScreen:
+    await settle(pilot, app)
+    screen = ExportScreen(ids)
+    app.push_screen(screen)
+    await settle(pilot, app)
+    return screen
+
+
+def test_the_file_formats_are_the_core_tables_with_a_known_ending() -> None:
+    assert FILE_FORMATS == ("bibtex", "ris", "csl-json")
+    assert all(EXPORT_FORMATS[f].extension for f in FILE_FORMATS)
+
+
+async def test_a_ris_save_is_read_back_by_the_ris_reader(make_app, tmp_path: Path) -> None:
+    app = make_app()
+    ids = list(app.library.papers)[:5]
+    target = tmp_path / "refs"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, ids)
+        path_input = screen.query_one("#export-path", Input)
+        screen.query_one("#export-file-format", Select).value = "ris"
+        await settle(pilot, app)
+        # The ending follows the format chosen.
+        assert path_input.value == "~/papersift-export.ris"
+        assert screen.query_one("#export-ascii", Checkbox).disabled
+        path_input.value = str(target)
+        await settle(pilot, app)
+        screen.query_one("#export-file-format", Select).value = "bibtex"
+        await settle(pilot, app)
+        assert path_input.value == f"{target}.bib"
+        screen.query_one("#export-file-format", Select).value = "ris"
+        await settle(pilot, app)
+        assert path_input.value == f"{target}.ris"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ExportScreen)
+        pinned = app.library.pinned_keys()
+        papers = [app.library.papers[i] for i in ids]
+    result = ris.parse(Path(f"{target}.ris").read_text("utf-8"), "refs.ris")
+    assert result.warnings == []
+    assert [r.title for r in result.records] == [p.title for p in papers]
+    assert [r.year for r in result.records] == [p.year for p in papers]
+    # Exported keys are pinned, the ones the file carries.
+    assert set(pinned) == set(ids)
+    assert re.findall(r"^ID  - (.+)$", Path(f"{target}.ris").read_text("utf-8"), re.M) == [
+        pinned[i] for i in ids
+    ]
+
+
+async def test_a_typed_json_ending_saves_valid_csl_json(make_app, tmp_path: Path) -> None:
+    app = make_app()
+    ids = list(app.library.papers)[:20]
+    target = tmp_path / "refs.json"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, ids)
+        screen.query_one("#export-path", Input).value = str(target)
+        await settle(pilot, app)
+        # The format follows the typed ending, as `papersift export -o refs.json` infers it.
+        assert screen.query_one("#export-file-format", Select).value == "csl-json"
+        assert screen.query_one("#export-path", Input).value == str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        keys = library_keys(app.library)
+    data = json.loads(target.read_text("utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    assert [item["id"] for item in data] == [keys[i] for i in ids]
+
+
+async def test_keep_updated_registers_an_export_a_star_rewrites_and_delete_removes(
+    make_app, tmp_path: Path
+) -> None:
+    app = make_app()
+    ids = list(app.library.papers)[:3]
+    target = tmp_path / "kept.ris"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, ids)
+        assert not screen.query_one(AutoExportList).display  # none registered yet
+        screen.query_one("#export-path", Input).value = str(target)
+        await settle(pilot, app)
+        await pilot.click("#export-keep")
+        await settle(pilot, app)
+        assert screen.query_one("#export-keep", Checkbox).value
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        (saved,) = auto_export.registrations(app.library)
+        assert (saved.path, saved.format, saved.ids) == (str(target.resolve()), "ris", tuple(ids))
+        before = target.read_text("utf-8")
+        assert "papersift:starred" not in before
+
+        app.perform(lambda: set_starred(app.library, [ids[1]], True))
+        await settle(pilot, app)
+        after = target.read_text("utf-8")
+        assert after.count("papersift:starred") == 1
+        assert after.count("TY  - ") == 3
+
+        screen = await _open(pilot, app, ids[:1])
+        autos = screen.query_one(AutoExportList)
+        assert autos.display and autos.option_count == 1
+        assert str(target.resolve()) in str(autos.get_option_at_index(0).prompt)
+        autos.focus()
+        await pilot.press("delete")
+        await settle(pilot, app)
+        assert auto_export.registrations(app.library) == []
+        assert not autos.display
+        messages = [n.message for n in app._notifications]
+        assert any("is no longer kept up to date (the file stays)" in m for m in messages)
+    assert target.read_text("utf-8") == after
+
+
+async def test_a_key_copied_from_the_main_screen_stays_after_a_colliding_import(
+    make_app, tmp_path: Path, no_system_clipboard: None
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        pid = app.main_screen.paper_list.cursor_id
+        key = library_keys(app.library)[pid]
+        assert app.library.pinned_keys() == {}
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert "\n@" in app.clipboard and "{" + key + "," in app.clipboard
+        assert app.library.pinned_keys() == {pid: key}
+    # An imported entry claiming the same key would win it, were the key not pinned.
+    bib = tmp_path / "colliding.bib"
+    bib.write_text(
+        f"@article{{{key},\n  title = {{Collisions of citation keys in shared libraries}},\n"
+        "  author = {Zed, Zoe},\n  year = {1999},\n}\n",
+        encoding="utf-8",
+    )
+    known = set(app.library.papers)
+    (report,) = import_files(app.library, [bib])
+    assert report.ok, report.error
+    (new,) = set(app.library.papers) - known
+    assert citation_keys(app.library.entries())[new] == key
+    keys = library_keys(app.library)
+    assert keys[pid] == key
+    assert keys[new] != key and keys[new].startswith(key)
+
+
+async def test_export_screen_copy_pins_the_keys(make_app, no_system_clipboard: None) -> None:
+    app = make_app()
+    ids = list(app.library.papers)[:4]
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot, app, ids)
+        keys = library_keys(app.library)
+        await pilot.press("k")
+        await settle(pilot, app)
+        # No line break after the last key: it is pasted inside a line.
+        assert app.clipboard == "\n".join(keys[i] for i in ids)
+        assert app.library.pinned_keys() == {i: keys[i] for i in ids}
