@@ -40,7 +40,7 @@ async def test_first_star_and_discard_rank_the_inbox(make_app, lib_path) -> None
         assert main.view == "status:inbox" and papers.sort != "rank"
         assert papers.percentiles is None  # nothing to learn from: no rank column
         title = str(main.query_one("#list-title", Static).render())
-        assert "star or discard a few papers to rank the inbox" in title
+        assert "to rank: star or discard a few" in title
         # Star one cross-lingual paper, discard one controllable-generation paper.
         papers.move_cursor_to(wanted[0])
         await pilot.press("s")
@@ -157,3 +157,29 @@ async def test_tag_editor_offers_the_tags_of_similar_papers(make_app, lib_path) 
         box = editor.query_one(TagSuggestions)
         first = box.get_option_at_index(0)
         assert first.id == "xlingual" and "like similar papers" in str(first.prompt)
+
+
+async def test_triage_opened_before_any_decision_follows_the_ranking_once_it_starts(
+    make_app, lib_path
+) -> None:
+    library = Library(lib_path)
+    wanted = _from(library, "trending-papers-cross-lingual-nlp.txt")
+    library.close()
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        papers = _main(app).query_one(PaperList)
+        papers.move_cursor_to(wanted[0])
+        await pilot.press("enter")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen) and screen.ranked
+        before = list(screen.paper_ids)
+        await pilot.press("d", "s")  # an irrelevant, then a relevant decision (stays)
+        await settle(pilot, app)
+        ranking = app.rank.current
+        assert ranking is not None
+        shown = screen.current_id()
+        ahead = screen.paper_ids[screen.position + 1 :]
+        assert ahead[:5] == [p for p in ranking.undecided if p != shown][:5]
+        assert screen.paper_ids != before
