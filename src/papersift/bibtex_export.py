@@ -283,14 +283,17 @@ def _raw_value(name: str, value: str, ascii_only: bool) -> str:
     )
     if low in _TITLE_FIELDS and ("$" in value or "\\" in value):
         value = _protect_case(value)
-    if low in _NAME_FIELDS and "{\\" in value:
+    if low in _NAME_FIELDS:
         # In names a word macro is its word: biber's name parser mangles `\\ifdefined`.
         value = _WORD_MACRO_WRITTEN.sub(r"{\1}", value)
-        value = " and ".join(_relaxed_name(n) for n in split_names(value))
+        value = _EMPTY_GROUP.sub("", value)  # `{}{TUG} Board`: biber's initial is `{}`
+        if "{\\" in value:
+            value = " and ".join(_relaxed_name(n) for n in split_names(value))
     return value
 
 
 _WORD_MACRO_WRITTEN = re.compile(r"\{\{\\ifdefined\\([A-Za-z]+)\\\1\\else \1\\fi\}\}")
+_EMPTY_GROUP = re.compile(r"(?<![A-Za-z])\{\}")  # not the `{}` ending `\\o{}`
 _NAME_FIELDS = frozenset({"author", "editor", "bookauthor", "translator", "editora", "editorb"})
 
 
