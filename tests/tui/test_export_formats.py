@@ -110,7 +110,7 @@ async def test_keep_updated_registers_an_export_a_star_rewrites_and_delete_remov
     target = tmp_path / "kept.ris"
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open(pilot, app, ids)
-        assert not screen.query_one(AutoExportList).display  # none registered yet
+        assert not screen.query_one("#export-autos-box").display  # none registered yet
         screen.query_one("#export-path", Input).value = str(target)
         await settle(pilot, app)
         await pilot.click("#export-keep")
@@ -131,13 +131,13 @@ async def test_keep_updated_registers_an_export_a_star_rewrites_and_delete_remov
 
         screen = await _open(pilot, app, ids[:1])
         autos = screen.query_one(AutoExportList)
-        assert autos.display and autos.option_count == 1
+        assert screen.query_one("#export-autos-box").display and autos.option_count == 1
         assert str(target.resolve()) in str(autos.get_option_at_index(0).prompt)
         autos.focus()
         await pilot.press("delete")
         await settle(pilot, app)
         assert auto_export.registrations(app.library) == []
-        assert not autos.display
+        assert not screen.query_one("#export-autos-box").display
         messages = [n.message for n in app._notifications]
         assert any("is no longer kept up to date (the file stays)" in m for m in messages)
     assert target.read_text("utf-8") == after

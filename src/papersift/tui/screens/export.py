@@ -132,7 +132,7 @@ class ExportScreen(ModalScreen[None]):
             if fmt in COPY_KEYS
         ),
         Binding("s", "focus_save", "Save to file…", id="export.focus-save"),
-        Binding("ctrl+s", "save", "Save .bib", id="export.save"),
+        Binding("ctrl+s", "save", "Save", id="export.save"),
         Binding("escape", "close", "Close", id="export.close"),
     ]
 
@@ -176,9 +176,9 @@ class ExportScreen(ModalScreen[None]):
             yield Checkbox(
                 "Keep this file updated when the library changes", value=False, id="export-keep"
             )
-            yield Static("Files kept up to date", classes="section-label")
-            yield AutoExportList(id="export-autos")
-            yield Static(id="export-autos-empty", classes="hint")
+            with Vertical(id="export-autos-box"):
+                yield Static("Files kept up to date (delete stops one)", classes="section-label")
+                yield AutoExportList(id="export-autos")
             with Vertical(id="export-progress"):
                 yield Static(id="export-progress-text")
                 yield ProgressBar(id="export-bar", show_eta=False, show_percentage=False)
@@ -224,12 +224,10 @@ class ExportScreen(ModalScreen[None]):
         autos.clear_options()
         found = registrations(self.papersift.library)
         autos.add_options(Option(plain(clean_line(a.describe())), id=a.id) for a in found)
-        autos.display = bool(found)
+        # Shown only when there is one: a small terminal keeps room for the rest.
+        self.query_one("#export-autos-box").display = bool(found)
         if found:
             autos.highlighted = 0
-        self.query_one("#export-autos-empty", Static).update(
-            plain('None yet: tick "Keep this file updated" and save.' if not found else "")
-        )
 
     def action_stop_auto(self) -> None:
         """Stop updating the highlighted auto-export; its file stays as it is."""
