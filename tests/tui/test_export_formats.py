@@ -9,16 +9,24 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from textual.widgets import Checkbox, Input, Select
 
 from papersift import auto_export
 from papersift.actions import set_starred
 from papersift.citekeys import citation_keys, library_keys
-from papersift.exporters import EXPORT_FORMATS
+from papersift.exporters import EXPORT_FORMATS, format_for_path
 from papersift.importer import import_files
 from papersift.readers import ris
+from papersift.store import Library
 from papersift.tui.app import PapersiftApp
-from papersift.tui.screens.export import FILE_FORMATS, AutoExportList, ExportScreen
+from papersift.tui.screens.export import (
+    FILE_FORMATS,
+    AutoExportList,
+    ExportScreen,
+    with_extension,
+)
 from tests.tui.conftest import settle
 
 SIZE = (160, 50)
@@ -45,6 +53,23 @@ async def _open(pilot, app: PapersiftApp, ids: list[str]) -> ExportScreen:
 def test_the_file_formats_are_the_core_tables_with_a_known_ending() -> None:
     assert FILE_FORMATS == ("bibtex", "ris", "csl-json")
     assert all(EXPORT_FORMATS[f].extension for f in FILE_FORMATS)
+
+
+@given(
+    stem=st.text(st.characters(codec="utf-8", exclude_characters="/\\\0."), min_size=1),
+    ending=st.sampled_from(["", ".bib", ".RIS", ".json", ".txt"]),
+    fmt=st.sampled_from(FILE_FORMATS),
+)
+def test_the_ending_follows_the_format_and_only_a_format_ending_is_replaced(
+    stem: str, ending: str, fmt: str
+) -> None:
+    raw = f"dir/{stem}{ending}"
+    out = with_extension(raw, fmt)
+    if ending == ".txt" or format_for_path(ending) == fmt:
+        assert out == raw  # the user's own ending (and its case) is kept
+    else:
+        assert out == f"dir/{stem}{EXPORT_FORMATS[fmt].extension}"
+    assert with_extension(out, fmt) == out
 
 
 async def test_a_ris_save_is_read_back_by_the_ris_reader(make_app, tmp_path: Path) -> None:
@@ -184,3 +209,28 @@ async def test_export_screen_copy_pins_the_keys(make_app, no_system_clipboard: N
         # No line break after the last key: it is pasted inside a line.
         assert app.clipboard == "\n".join(keys[i] for i in ids)
         assert app.library.pinned_keys() == {i: keys[i] for i in ids}
+
+
+async def test_a_read_only_library_keeps_nothing_updated(lib_path: Path, tmp_path: Path) -> None:
+    library = Library(lib_path, readonly=True)
+    app = PapersiftApp(library, poll_seconds=0)  # type: ignore[arg-type]
+    target = tmp_path / "kept.bib"
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _open(pilot, app, list(library.papers)[:2])
+            screen.query_one("#export-path", Input).value = str(target)
+            screen.query_one("#export-keep", Checkbox).value = True
+            await settle(pilot, app)
+            await pilot.press("ctrl+s")
+            await settle(pilot, app)
+            assert isinstance(app.screen, ExportScreen)
+            messages = [n.message for n in app._notifications]
+            assert any("read-only" in m for m in messages), messages
+    finally:
+        library.close()
+    assert not target.exists()
+    reopened = Library(lib_path, readonly=True)
+    try:
+        assert auto_export.registrations(reopened) == []
+    finally:
+        reopened.close()

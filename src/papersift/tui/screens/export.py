@@ -95,7 +95,8 @@ def with_extension(raw: str, fmt: str) -> str:
         return raw
     if current is not None:
         return raw[: -len(EXPORT_FORMATS[current].extension)] + extension
-    if not Path(raw).suffix and raw and not raw.endswith(("/", "~")):
+    # A folder ("~", "papers/") is left for the save to name the missing file.
+    if raw not in ("", "~") and not raw.endswith("/") and not Path(raw).suffix:
         return raw + extension
     return raw
 
