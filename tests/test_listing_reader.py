@@ -104,7 +104,6 @@ def test_noise_only_file_is_an_error(tmp_path: Path):
     [
         (b"", "the file is empty"),
         (b"\x00\x01binary\x00", "binary"),
-        ("Caf\u00e9 title\n".encode("latin-1") + ABSTRACT.encode(), r"x.txt:1: not valid UTF-8"),
     ],
 )
 def test_bad_files_name_the_file(tmp_path: Path, data: bytes, message: str):
@@ -112,6 +111,15 @@ def test_bad_files_name_the_file(tmp_path: Path, data: bytes, message: str):
     path.write_bytes(data)
     with pytest.raises(PapersiftError, match=message):
         read_path(path)
+
+
+def test_a_latin1_listing_is_read_and_says_its_encoding(tmp_path: Path):
+    # Not UTF-8: decoded with the detected encoding (issue #17), never silently.
+    path = tmp_path / "x.txt"
+    path.write_bytes("Caf\u00e9 title\n".encode("latin-1") + ABSTRACT.encode())
+    result = read_path(path)
+    assert [r.title for r in result.records] == ["Caf\u00e9 title"]
+    assert any("x.txt: not UTF-8; read as" in w for w in result.warnings)
 
 
 def test_huge_single_line_is_refused(tmp_path: Path):
