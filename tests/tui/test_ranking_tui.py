@@ -40,7 +40,7 @@ async def test_first_star_and_discard_rank_the_inbox(make_app, lib_path) -> None
         assert main.view == "status:inbox" and papers.sort != "rank"
         assert papers.percentiles is None  # nothing to learn from: no rank column
         title = str(main.query_one("#list-title", Static).render())
-        assert "to rank: star or discard a few" in title
+        assert "star or discard to rank" in title
         # Star one cross-lingual paper, discard one controllable-generation paper.
         papers.move_cursor_to(wanted[0])
         await pilot.press("s")

@@ -672,7 +672,7 @@ class MainScreen(Screen[None]):
             parts.append(self._rank_status)
         elif self.ranking is None and self.view == "status:inbox" and mode.key != "rank":
             # How to start the ranking, until it can run (short: the title is one line).
-            parts.append("to rank: star or discard a few")
+            parts.append("star or discard to rank")
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
