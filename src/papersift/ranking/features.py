@@ -20,7 +20,6 @@ scikit-learn and SciPy are imported on first use: the app's start never pays for
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -292,17 +291,3 @@ def _empty_rows() -> csr_matrix:
     from scipy.sparse import csr_matrix
 
     return csr_matrix((0, FEATURE_COLUMNS), dtype=np.float32)
-
-
-def feature_bytes(space: FeatureSpace) -> int:
-    """Memory the space's arrays hold, for benchmarks."""
-    m = space.matrix
-    return int(
-        m.data.nbytes
-        + m.indices.nbytes
-        + m.indptr.nbytes
-        + space.doc_counts.nbytes
-        + space.idf.nbytes
-        + space.norms.nbytes
-        + math.ceil(len(space.ids) * 80)
-    )

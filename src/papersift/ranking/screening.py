@@ -7,7 +7,6 @@ exactly what a user gets.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -105,11 +104,3 @@ def pick_next(
     values = scores[candidates]
     best = np.flatnonzero(values == values.max())
     return int(candidates[best[0]])
-
-
-def percentile(scores: np.ndarray, value: float) -> int:
-    """`value`'s percentile among `scores` (0–100, 100: the best)."""
-    if len(scores) == 0:
-        return 0
-    below = int(np.sum(scores < value))
-    return min(100, math.floor(100 * below / len(scores) + 0.5))

@@ -116,11 +116,3 @@ def simulate(
         if on_step is not None:
             on_step(len(order), total)
     return SimulationResult(tuple(order), tuple(order_labels), priors)
-
-
-def ranked_ids(texts: Sequence[PaperText], labels: dict[str, int], spec: ModelSpec) -> list[str]:
-    """The unlabelled records of `texts`, best first, for a model fitted on `labels`."""
-    space = build_space(texts)
-    fitted = fit(space, labels, spec)
-    values = scores(fitted, space)
-    return [space.ids[r] for r in rank_order(values) if space.ids[r] not in labels]
