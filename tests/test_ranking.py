@@ -24,7 +24,7 @@ from papersift import actions
 from papersift.models import Triage
 from papersift.ranking.features import PaperText, build_space, terms_of
 from papersift.ranking.metrics import found_curve, recall_at, wss_at
-from papersift.ranking.ranker import Ranker, can_rank, inbox_ids, labels_from_triage, paper_text
+from papersift.ranking.ranker import Ranker, can_rank, labels_from_triage, paper_text
 from papersift.ranking.screening import StopRule, pick_next, progress
 from papersift.ranking.settings import MODELS, model_named
 from papersift.ranking.simulate import simulate
@@ -143,7 +143,7 @@ def test_stars_from_one_listing_and_discards_from_another_rank_that_topic_first(
     ranker = Ranker(library.rank_cache)
     ranker.prepare(library.papers)
     triage = dict(library.triage)
-    ranking = ranker.rank(triage, candidates=inbox_ids(library.papers, triage))
+    ranking = ranker.rank(triage)
     assert ranking is not None
     top = ranking.undecided[:20]
     # Measured: 19-20 of the top 20 are cross-lingual papers (53% of the corpus), and no
@@ -365,6 +365,8 @@ def test_cli_rank_status_explain_and_list(sample_library, library_path: Path) ->
     proc = _cli("rank", "status", "--json", library=library_path)
     assert proc.returncode == 0, proc.stderr
     status = json.loads(proc.stdout)
+    # The features were kept for the next command, though it opened the library read-only.
+    assert (library_path / "rank-features.npz").exists()
     assert status["ranked"] and status["relevant"] == 3 and status["irrelevant"] == 3
     assert status["inbox"] == len(library.papers) - 6
     assert 0 < status["expected_relevant_left"] < status["inbox"]

@@ -36,16 +36,19 @@ def _open(args: argparse.Namespace):
 
 def library_ranking(library, model: str | None = None):
     """The ranking of `library`'s inbox under `model` (default: the default model), or
-    None until there is a relevant and an irrelevant decision. Uses the library's
-    feature cache and keeps it up to date."""
-    from papersift.ranking.ranker import Ranker, inbox_ids
+    None until there is a relevant and an irrelevant decision.
+
+    Uses the library's feature cache and keeps it up to date, even for a read-only
+    open: it is derived data written atomically (a failed write is ignored), and at
+    100k papers it saves the next command an 18 s rebuild for a 1 s write."""
+    from papersift.ranking.ranker import Ranker
     from papersift.ranking.settings import DEFAULT_MODEL
 
     library.ensure_texts()
     ranker = Ranker(library.rank_cache)
-    ranker.prepare(library.papers, save=not getattr(library, "readonly", False))
-    triage = dict(library.triage)
-    return ranker.rank(triage, model or DEFAULT_MODEL, candidates=inbox_ids(library.papers, triage))
+    ranker.prepare(library.papers)
+    # Every undecided paper is an inbox paper: the ranker's default candidates.
+    return ranker.rank(dict(library.triage), model or DEFAULT_MODEL)
 
 
 def rank_scores(library, model: str | None = None) -> dict[str, dict[str, float]]:

@@ -51,7 +51,6 @@ __all__ = [
     "TermWeight",
     "can_rank",
     "explain_for",
-    "inbox_ids",
     "labels_from_triage",
     "paper_text",
     "screening_progress",
@@ -316,12 +315,10 @@ class Ranker:
         self,
         triage: Mapping[str, Triage],
         model: str | ModelSpec = DEFAULT_MODEL,
-        *,
-        candidates: Iterable[str] | None = None,
     ) -> Ranking | None:
         """Fit on the decisions in `triage` and score every paper; None until there is
-        at least one relevant and one irrelevant decision. `candidates` are the papers
-        still to screen (default: every undecided paper)."""
+        at least one relevant and one irrelevant decision. The papers still to screen
+        are the undecided ones: in the inbox and not starred."""
         space = self.space
         if space is None:
             raise RuntimeError("prepare() the ranker first")
@@ -335,16 +332,9 @@ class Ranker:
         extra = _tag_rows(space.ids, tags) if tags else None
         values = scores(fitted, space, extra)
         probs = probabilities(fitted, space, extra)
-        if candidates is None:
-            undecided = np.ones(len(space.ids), dtype=bool)
-            for pid in labels:
-                undecided[space.row[pid]] = False
-            cand_rows = np.flatnonzero(undecided)
-        else:
-            cand_rows = np.array(
-                sorted(space.row[c] for c in candidates if c in space.row and c not in labels),
-                dtype=np.int64,
-            )
+        undecided = np.ones(len(space.ids), dtype=bool)
+        undecided[space.rows_of(labels)] = False
+        cand_rows = np.flatnonzero(undecided)
         order = cand_rows[rank_order(values[cand_rows])]
         by_id = dict(zip(space.ids, values.tolist(), strict=True))
         return Ranking(spec, fitted, space, labels, values, probs, tags, order, by_id)
@@ -444,17 +434,6 @@ def _grown(
         if progress is not None:
             progress(min(total, start + BUILD_BATCH), total)
     return space
-
-
-def inbox_ids(papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> list[str]:
-    """The papers still to screen: in the inbox and not starred."""
-    untouched = Triage()
-    out = []
-    for pid in papers:
-        state = triage.get(pid, untouched)
-        if state.status == "inbox" and not state.starred:
-            out.append(pid)
-    return out
 
 
 def screening_progress(
