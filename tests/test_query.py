@@ -129,6 +129,21 @@ PARSE_CASES: list[tuple[str, tuple[Term, ...]]] = [
         ),
     ),
     ("x a OR b y", (W("x"), Term("or", alternatives=(W("a"), W("b"))), W("y"))),
+    # Issue #18: a lower-case `or` between two terms is OR; elsewhere it is the word.
+    ("dpo or rlhf", (Term("or", alternatives=(W("dpo"), W("rlhf"))),)),
+    (
+        "tag:dpo Or tag:rlhf is:starred",
+        (
+            Term("or", alternatives=(Term("tag", "dpo"), Term("tag", "rlhf"))),
+            Term("is", "starred"),
+        ),
+    ),
+    ("a or b OR c", (Term("or", alternatives=(W("a"), W("b"), W("c"))),)),
+    ("or a", (W("or"), W("a"))),
+    ("a or", (W("a"), W("or"))),
+    ("a OR or", (Term("or", alternatives=(W("a"), W("or"))),)),
+    ('a "or" b', (W("a"), P("or"), W("b"))),
+    ("-or a", (W("or", negated=True), W("a"))),
     ("added:<7d", (Term("added", "<7d", "ago", hi=7 * DAY - 1),)),
     ("added:<=7D", (Term("added", "<=7D", "ago", hi=7 * DAY),)),
     ("added:>30d", (Term("added", ">30d", "ago", lo=30 * DAY + 1),)),
@@ -329,6 +344,21 @@ def _check_parse(text: str) -> Query | None:
 @given(st.one_of(st.text(), _QUERYISH))
 def test_parse_never_raises_anything_but_query_error(text: str) -> None:
     _check_parse(text)
+
+
+_PLAIN_WORD = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True).filter(lambda w: w != "or")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_PLAIN_WORD, min_size=1, max_size=4), min_size=1, max_size=4))
+def test_lower_case_or_between_terms_is_upper_case_or(groups: list[list[str]]) -> None:
+    """`a or b` parses as `a OR b` wherever `or` stands between two terms (issue #18)."""
+    upper = " ".join(" OR ".join(group) for group in groups)
+    lower = " ".join(" or ".join(group) for group in groups)
+    assert parse(lower) == parse(upper)
+    # Quoted, it is the word, never the operator.
+    quoted = parse(" ".join(' "or" '.join(group) for group in groups))
+    assert all(term.kind != "or" for term in quoted.terms)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -551,7 +581,7 @@ def test_field_only_index_without_text() -> None:
 def test_query_help_covers_the_syntax() -> None:
     for name in FIELDS:
         assert f"{name}:" in QUERY_HELP
-    for snippet in ('"exact phrase"', "-term", " OR ", *(f"is:{s}" for s in STATUSES)):
+    for snippet in ('"exact phrase"', "-term", " OR ", " or ", *(f"is:{s}" for s in STATUSES)):
         assert snippet in QUERY_HELP
     assert max(map(len, QUERY_HELP.splitlines())) <= 72
 

@@ -20,6 +20,10 @@ Operators
     -term            excludes: -tag:survey, -is:read, -"reward model", -diffusion
     a OR b           either (binds tighter than the implicit AND:
                      `tag:dpo OR tag:rlhf is:starred` = (dpo or rlhf) and starred)
+    a or b           the same: a lower-case `or` between two terms is OR too (issue
+                     #18: `dpo or rlhf` typed as three words found 6 papers, not 36).
+                     Anywhere else (`or`, `or a`, `a or`) it is the word "or", and
+                     `"or"` in quotes always is; a dangling upper-case `OR` is an error.
 
 Put text containing a colon in quotes ("re:invent"); an unknown `name:` is an error,
 as are unknown `is:`/`has:` values, a bad year, an unclosed quote and an empty value.
@@ -62,6 +66,8 @@ QUERY_HELP = _help_text()
 _QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"'))
 _FIELD_NAME = re.compile(r"([A-Za-z]+):")
 _OR = object()
+# A lower-case `or`: OR between two terms, else the plain word (see _join_or).
+_SOFT_OR = object()
 
 
 def _read_quoted(text: str, start: int) -> tuple[str, int]:
@@ -122,8 +128,8 @@ def parse(text: str) -> Query:
             term = kind.parse(FieldValue(kind.name, name, value, quoted, negated, start, vpos))
         else:
             value, i = _read_bare(text, i)
-            if value == "OR" and not negated:
-                items.append((_OR, start))
+            if not negated and value.lower() == "or":
+                items.append((_OR if value == "OR" else _SOFT_OR, start))
                 continue
             term = text_term(value, False, "", negated, start)
         if term is not None:
@@ -134,7 +140,14 @@ def parse(text: str) -> Query:
 def _join_or(items: list[tuple[object, int]]) -> tuple[Term, ...]:
     terms: list[Term] = []
     pending: int | None = None  # position of an OR waiting for its right-hand term
-    for item, pos in items:
+    for index, (item, pos) in enumerate(items):
+        if item is _SOFT_OR:
+            followed = index + 1 < len(items) and items[index + 1][0] not in (_OR, _SOFT_OR)
+            if terms and pending is None and followed:
+                pending = pos
+                continue
+            # Not between two terms: it is the word the user typed.
+            item = text_term("or", False, "", False, pos)
         if item is _OR:
             if not terms or pending is not None:
                 raise QueryError("OR needs a term on each side", pos)

@@ -501,7 +501,12 @@ TERM_KINDS: tuple[TermKind, ...] = (
     ),
     # Not a kind of its own: any term, negated (`Term.negated`); exclusions run last.
     TermKind("not", help=(("-term", "exclude, e.g. -tag:survey -is:read"),), cost=3),
-    TermKind("or", help=(("a OR b", "either one"),), evaluate=_evaluate_or, cost=2),
+    TermKind(
+        "or",
+        help=(("a OR b, a or b", 'either one ("or" in quotes: the word)'),),
+        evaluate=_evaluate_or,
+        cost=2,
+    ),
 )
 
 KIND_OF: dict[str, TermKind] = {kind.name: kind for kind in TERM_KINDS}
