@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from papersift.bibtex_export import ExportOptions, export_bibtex, parents_last
+from papersift.importer import import_files
 from papersift.latex import (
     ACCENTS,
     ARGUMENTS_NOT_TEXT,
@@ -36,6 +37,7 @@ from papersift.latex import (
 from papersift.models import Entry, Paper, PapersiftError, Record
 from papersift.readers import decode_text, read_path
 from papersift.readers.bibtex import parse
+from papersift.store import Library
 
 from .test_bibtex_export import HAVE_BIBER, HAVE_BIBTEX, paper_from, run_biber, run_bibtex
 
@@ -550,6 +552,17 @@ def test_the_tugboat_bibliography_imports_whole() -> None:
     assert any("TUG" in t for t in titles) and any("ConTeXt" in t for t in titles)
     ack = next(r for r in result.records if r.bibtex.key == "Welland:TB1-1-2")
     assert "Barbara N. Beeton" in field_text(dict(ack.bibtex.fields)["acknowledgement"])
+
+
+@pytest.mark.skipif(not TUGBOAT.is_file(), reason="TeX Live's tugboat.bib not installed")
+def test_the_tugboat_library_keeps_every_entry_apart(tmp_path: Path) -> None:
+    # 122 "Calendar", 60 "Editorial" columns…: one title, many issues, many papers.
+    library = Library(tmp_path / "lib")
+    (report,) = import_files(library, [TUGBOAT])
+    assert report.read >= 3644
+    assert len(library.papers) >= 0.99 * report.read
+    calendars = [p for p in library.papers.values() if p.title == "Calendar"]
+    assert len(calendars) >= 100
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ from papersift.dedupe import (
     match,
     match_score,
 )
-from papersift.models import Paper, Record, Source
+from papersift.models import BibtexOrigin, Paper, Record, Source
 from papersift.normalize import normalize_title
 from papersift.readers import read_path
 
@@ -260,6 +260,34 @@ def test_same_title_with_clearly_different_abstracts_is_only_possible():
     b = Candidate("INTRODUCTION.", records[50].abstract)
     assert match_score(a, b)[0] == "possible"
     assert match_score(a, Candidate("Introduction"))[0] == "sure"
+
+
+def _column(volume: str, number: str = "", pages: str = "", venue: str = "TUGboat") -> Candidate:
+    fields = tuple(
+        (name, value)
+        for name, value in (("volume", volume), ("number", number), ("pages", pages))
+        if value
+    )
+    origin = BibtexOrigin("article", f"k{volume}{number}{pages}", fields)
+    return Candidate("Calendar", venue=venue, year=1985, bibtex=origin)
+
+
+def test_a_journals_recurring_column_is_one_paper_an_issue():
+    # TUGboat's bibliography has 122 "Calendar" columns, most a year or less apart.
+    five, six = _column("5", "2", "146--146"), _column("6", "1", "39--39")
+    verdict, _, reason = match_score(five, six)
+    assert verdict == "different" and reason == "same venue, volume 5 / 6"
+    assert match_score(_column("6", "1", "39"), _column("6", "2", "97"))[2] == (
+        "same venue, number 1 / 2"
+    )
+    assert match_score(_column("6", "1", "39"), _column("6", "1", "97"))[0] == "different"
+    # One place written two ways ("39--39" and "39", with or without braces) is one paper.
+    assert match_score(_column("6", "1", "39--39"), _column("{6}", "1", "39"))[0] == "sure"
+    # Only the parts both give are compared, and only within one venue: a preprint
+    # without pages, or a journal version of a conference paper, may still be the paper.
+    assert match_score(_column("6", "1", "39"), _column("6"))[0] == "sure"
+    assert match_score(_column("6", "1", "39"), _column("9", "1", "1", venue="CACM"))[0] == "sure"
+    assert match_score(_column("6", "1", "39"), Candidate("Calendar", year=1985))[0] == "sure"
 
 
 def test_identifiers():

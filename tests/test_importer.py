@@ -39,6 +39,31 @@ def test_reimport_is_a_no_op(sample_library: Library, library_path: Path):
     assert (library_path / "corpus.json").read_bytes() == corpus
 
 
+def test_entries_of_one_bib_file_under_different_keys_stay_two_papers(tmp_path: Path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{knuth84, title = {Literate Programming}, author = {Knuth, D. E.},\n"
+        "  journal = {The Computer Journal}, year = 1984}\n"
+        "@article{bentley86, title = {Literate programming}, author = {Bentley, J.},\n"
+        "  journal = {Communications of the ACM}, year = 1986}\n",
+        encoding="utf-8",
+    )
+    library = Library(tmp_path / "lib")
+    (report,) = import_files(library, [bib])
+    assert (report.new, report.merged, report.possible) == (2, 0, 1)
+    assert len(library.papers) == 2
+    (pair,) = library.possible
+    assert pair.pair == frozenset(library.papers)
+    # A re-import finds each entry's own paper again (not its look-alike's).
+    (again,) = import_files(library, [bib])
+    assert (again.new, again.merged, again.unchanged, again.possible) == (0, 0, 2, 0)
+    # The same entry in another file is the same paper, as before.
+    other = tmp_path / "other.bib"
+    other.write_text(bib.read_text(encoding="utf-8").split("@article{bentley86")[0])
+    (third,) = import_files(library, [other])
+    assert (third.new, third.merged + third.unchanged) == (0, 1)
+
+
 def test_ids_are_stable_across_libraries(tmp_path: Path):
     one = Library(tmp_path / "one")
     import_files(one, SAMPLE_LISTINGS)

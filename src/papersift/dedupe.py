@@ -58,7 +58,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from papersift.memory import paused_gc, release_memory
-from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, strip_latex
+from papersift.normalize import (
+    fold,
+    normalize_arxiv,
+    normalize_doi,
+    normalize_title,
+    strip_latex,
+)
 from papersift.parallel.fork import can_fork, cpus, fork_map
 
 __all__ = [
@@ -240,6 +246,9 @@ class Candidate:
     doi: str = ""
     arxiv: str = ""
     year: int | None = None
+    venue: str = ""
+    #: The BibTeX entry (a `models.BibtexOrigin`), for its volume, number and pages.
+    bibtex: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +278,8 @@ def candidate_from(item: object) -> Candidate:
         doi=str(getattr(item, "doi", "") or ""),
         arxiv=str(getattr(item, "arxiv", "") or ""),
         year=year if isinstance(year, int) else None,
+        venue=str(getattr(item, "venue", "") or ""),
+        bibtex=getattr(item, "bibtex", None),
     )
 
 
@@ -291,6 +302,9 @@ class Features:
     #: template) and end alike too are one text. (A checksum, not the letters: 8 bytes
     #: a candidate; crc32, not hash(): features are computed in worker processes.)
     tail: int = 0
+    #: Where in its venue the paper was published (`_place`), or None when the record
+    #: says neither volume, number nor pages.
+    place: tuple[str, str, str, str] | None = None
 
 
 def _expand(words: list[str]) -> list[str]:
@@ -365,7 +379,52 @@ def _features(c: Candidate | Any) -> Features:
         parts=tuple(parts),
         abstract=fold_abstract(c.abstract[:_ABSTRACT_RAW])[:ABSTRACT_WINDOW],
         tail=_tail(c.abstract),
+        place=_place(getattr(c, "venue", ""), getattr(c, "bibtex", None)),
     )
+
+
+_PLACE_FIELDS = {"volume": 1, "number": 2, "issue": 2, "pages": 3}
+_FIRST_PAGE = re.compile(r"[\w.]+")
+
+
+def _place(venue: str, bibtex: Any) -> tuple[str, str, str, str] | None:
+    """(venue, volume, number, first page) folded; "" for a part the entry lacks.
+
+    A journal's recurring columns ("Calendar", "Editorial", "Errata": 122 of them in
+    TUGboat's bibliography) share a title and often a year; only where they appeared
+    tells them apart (see `_place_conflict`).
+    """
+    if bibtex is None:
+        return None
+    parts = ["", "", "", ""]
+    for name, value in chain(bibtex.fields, bibtex.inherited):
+        slot = _PLACE_FIELDS.get(name.lower())
+        if slot is None or parts[slot]:
+            continue
+        value = strip_latex(value).casefold()
+        if slot == 3:
+            first = _FIRST_PAGE.search(value)
+            value = first.group() if first else ""
+        parts[slot] = _NON_ALNUM.sub("", value)
+    if not any(parts[1:]):
+        return None
+    parts[0] = _NON_ALNUM.sub("", fold(venue)) if venue else ""
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
+def _place_conflict(a: Features, b: Features) -> str:
+    """Why two entries of one venue cannot be one paper ("volume 5 / 6"), or "".
+
+    Only parts both entries give are compared, and only within one venue: a preprint
+    without pages, or a conference paper and its journal version, is not a conflict.
+    """
+    pa, pb = a.place, b.place
+    if pa is None or pb is None or not pa[0] or pa[0] != pb[0]:
+        return ""
+    for name, x, y in zip(("volume", "number", "pages"), pa[1:], pb[1:], strict=True):
+        if x and y and x != y:
+            return f"same venue, {name} {min(x, y)} / {max(x, y)}"
+    return ""
 
 
 def _tail(abstract: str) -> int:
@@ -529,6 +588,8 @@ def _judge(a: Features, b: Features) -> tuple[str, float, str]:
         return "sure", 100.0, "same DOI"
     if a.arxiv and a.arxiv == b.arxiv:
         return "sure", 100.0, "same arXiv id"
+    if place := _place_conflict(a, b):
+        return "different", 0.0, place
     title, how = _title_score(a, b)
     abstract, overlap = _abstract_score(a, b)
     has_abstract = overlap > 0
@@ -602,6 +663,8 @@ def match_score(a: Candidate, b: Candidate) -> tuple[str, float, str]:
     Rules, in order (thresholds are the module constants):
 
     * same DOI or same arXiv id: sure, 100.
+    * one venue, and a volume, number or first page both give that differs: different
+      (a journal's recurring "Calendar" or "Editorial" columns).
     * same title (normalized, abbreviations expanded): sure -- unless both abstracts
       overlap by `MIN_OVERLAP`+ characters and score below `ABSTRACT_DIFFERENT`, then
       possible (generic titles such as "Introduction" collide).

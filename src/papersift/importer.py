@@ -113,6 +113,15 @@ def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
     )
 
 
+def _keyed_apart(a: Paper | Record, b: Paper | Record) -> bool:
+    """Whether `a` and `b` are entries of one BibTeX file under different keys."""
+    if a.bibtex is None or b.bibtex is None or a.bibtex.key == b.bibtex.key:
+        return False
+    files_a = {s.file for s in a.sources} if isinstance(a, Paper) else {a.source.file}
+    files_b = {s.file for s in b.sources} if isinstance(b, Paper) else {b.source.file}
+    return not files_a.isdisjoint(files_b)
+
+
 def _new_id(record: Record, taken: set[str]) -> str:
     """The record's stable id; a deterministic variant when that id is already taken
     by a different paper (two distinct papers titled "Introduction")."""
@@ -277,6 +286,16 @@ def import_results(
                 progress("dedupe", done, total)
 
         result = match(candidates, first_new=first_new, progress=dedupe_progress, features=known)
+        # Two entries of one .bib file under different keys are two papers to the person
+        # who wrote it, however alike (Knuth's and Bentley's "Literate Programming"): the
+        # user decides, as for any possible duplicate.
+        sure = []
+        for m in result.sure:
+            if _keyed_apart(candidates[m.i], candidates[m.j]):
+                result.possible.append(m)
+            else:
+                sure.append(m)
+        result.sure = sure
         del candidates, known
 
         # Group new records: union-find over sure new-new pairs; each group joins at most
