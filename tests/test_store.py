@@ -182,6 +182,29 @@ def test_undo_restores_every_kind_of_change(library_path: Path):
         assert (t.starred, t.tags, t.note, t.status) == (False, (), "", "inbox")
 
 
+def test_undo_says_what_it_brings_back(library_path: Path):
+    """Issue #18 item 14: "Undone: 1 paper → discarded" read as if it had just been
+    discarded; an undo names the state the papers went back to."""
+    library = _filled(library_path)
+    assert actions.set_status(library, ["p0001"], "discarded").undo_description == (
+        "1 paper back to inbox"
+    )
+    actions.set_status(library, ["p0002", "p0003"], "to-read")
+    mixed = actions.set_status(library, ["p0001", "p0002", "p0003", "p0004"], "read")
+    assert mixed.undo_description == "4 papers back to to read (2), discarded (1), inbox (1)"
+    assert actions.set_starred(library, ["p0005"], True).undo_description == (
+        "1 paper unstarred again"
+    )
+    assert actions.set_starred(library, ["p0005"]).undo_description == "1 paper starred again"
+    assert actions.add_tags(library, ["p0006"], ["x"]).undo_description == (
+        "tags of 1 paper as before"
+    )
+    assert actions.rename_tag(library, "x", "y").undo_description == "tag x back on 1 paper"
+    assert actions.set_note(library, "p0006", "n").undo_description == "the note as it was"
+    merge = actions.merge_papers(library, "p0007", "p0008")
+    assert merge.undo_description == "2 papers apart again (not merged)"
+
+
 def test_merge_and_its_undo(library_path: Path):
     library = _filled(library_path)
     actions.add_tags(library, ["p0002"], ["x"])

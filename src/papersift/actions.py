@@ -7,12 +7,13 @@ TUI does can be scripted. Each action returns a `Change` that `undo` reverts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
-from papersift.models import STATUSES, Paper, PapersiftError, Triage
+from papersift.models import STATUS_LABELS, STATUSES, Paper, PapersiftError, Triage
 from papersift.store import Library
 
 _WS = re.compile(r"\s+")
@@ -30,6 +31,14 @@ class Change:
     papers_before: dict[str, Paper] | None = None
     aliases_before: dict[str, str] | None = None
     decision: tuple[str, str] | None = None
+    #: What undoing it brings back, in the user's words ("1 paper back to inbox").
+    undone: str = ""
+
+    @property
+    def undo_description(self) -> str:
+        """What `undo` of this change restores, for "Undone: …" (issue #18 item 14:
+        "Undone: 1 paper → discarded" read as if it had just been discarded)."""
+        return self.undone or f"{self.description} (reverted)"
 
     @property
     def count(self) -> int:
@@ -118,15 +127,32 @@ def similar_tag(tag: str, existing: Iterable[str]) -> str | None:
 # ---------------------------------------------------------------------- triage changes
 
 
-def _apply(library: Library, ids: Sequence[str], description: str, fn) -> Change:
+def _apply(
+    library: Library, ids: Sequence[str], description: str, fn, undone: Callable | None = None
+) -> Change:
+    """`fn` applied to each paper's triage; `undone(before)` words what undo restores."""
+
     def change(t: Triage) -> Triage:
         new = fn(t)
         return t if new == t else new.touched() if new.changed == t.changed else new
 
     result = library.modify_triage(ids, change)
+    before = {pid: old for pid, (old, _) in result.items()}
     return Change(
-        description=description, triage_before={pid: before for pid, (before, _) in result.items()}
+        description=description,
+        triage_before=before,
+        undone=undone(before) if undone is not None and before else "",
     )
+
+
+def _back_to_status(before: dict[str, Triage]) -> str:
+    """ "1 paper back to inbox", or "3 papers back to inbox (2), to read (1)"."""
+    counts = Counter(t.status for t in before.values())
+    names = {s: STATUS_LABELS[s].title.lower() for s in counts}
+    if len(counts) == 1:
+        return f"{_count(before)} back to {names[next(iter(counts))]}"
+    parts = ", ".join(f"{names[s]} ({n})" for s, n in counts.most_common())
+    return f"{_count(before)} back to {parts}"
 
 
 def set_starred(library: Library, ids: Sequence[str], starred: bool | None = None) -> Change:
@@ -134,14 +160,27 @@ def set_starred(library: Library, ids: Sequence[str], starred: bool | None = Non
     if starred is None:
         starred = not all(library.triage_of(pid).starred for pid in ids)
     verb = "starred" if starred else "unstarred"
-    return _apply(library, ids, f"{verb} {_count(ids)}", lambda t: replace(t, starred=starred))
+    again = "unstarred" if starred else "starred"
+    return _apply(
+        library,
+        ids,
+        f"{verb} {_count(ids)}",
+        lambda t: replace(t, starred=starred),
+        lambda before: f"{_count(before)} {again} again",
+    )
 
 
 def set_status(library: Library, ids: Sequence[str], status: str) -> Change:
     """Set the triage status (one of `STATUSES`)."""
     if status not in STATUSES:
         raise PapersiftError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-    return _apply(library, ids, f"{_count(ids)} → {status}", lambda t: replace(t, status=status))
+    return _apply(
+        library,
+        ids,
+        f"{_count(ids)} → {status}",
+        lambda t: replace(t, status=status),
+        _back_to_status,
+    )
 
 
 def add_tags(library: Library, ids: Sequence[str], tags: Iterable[str]) -> Change:
@@ -151,7 +190,7 @@ def add_tags(library: Library, ids: Sequence[str], tags: Iterable[str]) -> Chang
     def fn(t: Triage) -> Triage:
         return replace(t, tags=tuple(dict.fromkeys((*t.tags, *new))))
 
-    return _apply(library, ids, f"tagged {_count(ids)} {', '.join(new)}", fn)
+    return _apply(library, ids, f"tagged {_count(ids)} {', '.join(new)}", fn, _tags_as_before)
 
 
 def remove_tags(library: Library, ids: Sequence[str], tags: Iterable[str]) -> Change:
@@ -161,7 +200,11 @@ def remove_tags(library: Library, ids: Sequence[str], tags: Iterable[str]) -> Ch
     def fn(t: Triage) -> Triage:
         return replace(t, tags=tuple(x for x in t.tags if x.casefold() not in gone))
 
-    return _apply(library, ids, f"untagged {_count(ids)}", fn)
+    return _apply(library, ids, f"untagged {_count(ids)}", fn, _tags_as_before)
+
+
+def _tags_as_before(before: dict[str, Triage]) -> str:
+    return f"tags of {_count(before)} as before"
 
 
 def edit_tags(
@@ -180,14 +223,23 @@ def edit_tags(
         for pid, triage in change.triage_before.items():
             before.setdefault(pid, triage)
         parts.append(", ".join(add))
-    count = "1 paper" if len(ids) == 1 else f"{len(ids)} papers"
-    return Change(description=f"tags of {count}: {'; '.join(parts)}", triage_before=before)
+    return Change(
+        description=f"tags of {_count(ids)}: {'; '.join(parts)}",
+        triage_before=before,
+        undone=_tags_as_before(before) if before else "",
+    )
 
 
 def set_note(library: Library, paper_id: str, note: str) -> Change:
     """Replace the note of one paper (trailing whitespace trimmed)."""
     note = note.rstrip()
-    return _apply(library, [paper_id], "note saved", lambda t: replace(t, note=note))
+    return _apply(
+        library,
+        [paper_id],
+        "note saved",
+        lambda t: replace(t, note=note),
+        lambda before: "the note as it was",
+    )
 
 
 def rename_tag(library: Library, old: str, new: str) -> Change:
@@ -205,10 +257,16 @@ def rename_tag(library: Library, old: str, new: str) -> Change:
         tags = [new if x.casefold() == old_c.casefold() else x for x in t.tags]
         return replace(t, tags=tuple(dict.fromkeys(tags)))
 
-    return _apply(library, ids, f"renamed tag {old_c} → {new} on {_count(ids)}", fn)
+    return _apply(
+        library,
+        ids,
+        f"renamed tag {old_c} → {new} on {_count(ids)}",
+        fn,
+        lambda before: f"tag {old_c} back on {_count(before)}",
+    )
 
 
-def _count(ids: Sequence[str]) -> str:
+def _count(ids: Sized) -> str:
     return "1 paper" if len(ids) == 1 else f"{len(ids)} papers"
 
 
@@ -267,6 +325,7 @@ def merge_papers(library: Library, keep: str, other: str) -> Change:
     library.record_decision(keep, other, "merge")
     return Change(
         description="merged 2 papers",
+        undone="2 papers apart again (not merged)",
         triage_before={keep: triage_before[keep]},
         papers_before=papers_before,
         aliases_before=aliases_before,
@@ -278,7 +337,11 @@ def keep_apart(library: Library, a: str, b: str) -> Change:
     """Record that two possible duplicates are different papers."""
     a, b = resolve_ids(library, [a, b])
     library.record_decision(a, b, "apart")
-    return Change(description="kept 2 papers apart", decision=(a, b))
+    return Change(
+        description="kept 2 papers apart",
+        decision=(a, b),
+        undone="2 papers back among the possible duplicates",
+    )
 
 
 # ---------------------------------------------------------------------- undo

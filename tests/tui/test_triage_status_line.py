@@ -38,7 +38,8 @@ async def test_quick_decisions_replace_one_line_and_stack_no_toasts(
         assert line.region.y >= body.region.bottom
         await pilot.press("u")
         await settle(pilot, app)
-        assert status_line(screen).startswith("Undone: 1 paper → discarded")
+        # It says what the paper went back to (issue #18 item 14), not the undone change.
+        assert status_line(screen).startswith("Undone: 1 paper back to inbox")
         assert list(app._notifications) == []
 
 

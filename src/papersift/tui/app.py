@@ -392,7 +392,7 @@ class PapersiftApp(App[None]):
     def _undo_done(self, change: Change, ids: frozenset[str]) -> None:
         self.post_library_changed(ids)
         self.request_rank()
-        self.report(f"Undone: {change.description}")
+        self.report(f"Undone: {change.undo_description}")
 
     @property
     def undo_depth(self) -> int:
