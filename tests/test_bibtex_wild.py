@@ -60,6 +60,7 @@ def kinds(warnings: list[str]) -> dict[str, int]:
         "loop": "(a loop)",
         "set": "a set is not a paper",
         "xdata": "@xdata entr",
+        "granular": "granular reference",
     }
     found: Counter[str] = Counter()
     for warning in warnings:
@@ -116,7 +117,7 @@ WILD_FILES = [
     ("sort-order.bib", 11, 0, {}, [("L1", "Artificial Advice")]),
     ("sort-uc.bib", 6, 2, {"untitled": 2}, [("LS1", "Silent Slippers")]),
     ("sort.bib", 5, 0, {}, [("L1", "Algorithms For Sorting")]),
-    ("tool.bib", 12, 7, {"missing parent": 3, "untitled": 5, "xdata": 1},
+    ("tool.bib", 12, 8, {"granular": 6, "missing parent": 3, "untitled": 5, "xdata": 1},
      [("i3Š", "Š title")]),
     ("translit.bib", 17, 0, {}, [("kumāra", "kumāra")]),
     ("truncation.bib", 10, 0, {}, [("us1", "A Theory on Brontosauruses")]),
@@ -128,7 +129,8 @@ WILD_FILES = [
     ("uniqueness5.bib", 15, 15, {"untitled": 15}, [("uls1", "untitled (uls1)")]),
     ("uniqueness6.bib", 7, 7, {"untitled": 7}, [("entry1a", "untitled (entry1a)")]),
     ("uniqueness7.bib", 9, 0, {}, [("po1", "Title One")]),
-    ("xdata.bib", 7, 4, {"loop": 1, "missing parent": 2, "untitled": 4, "xdata": 1},
+    ("xdata.bib", 7, 6,
+     {"granular": 16, "loop": 1, "missing parent": 2, "untitled": 4, "xdata": 1},
      [("xd1", "untitled (xd1)")]),
 ]  # fmt: skip
 
@@ -158,6 +160,10 @@ def test_wild_file(
 
 def _records(name: str) -> dict[str, Record]:
     return {r.bibtex.key: r for r in read_path(WILD / name).records if r.bibtex is not None}
+
+
+def _warnings(name: str) -> list[str]:
+    return read_path(WILD / name).warnings
 
 
 def test_crossref_children_inherit_as_biber_says() -> None:
@@ -193,6 +199,37 @@ def test_xdata_fields_are_inherited_through_aliases_and_chains() -> None:
         "NOTE": "A Note",
     }
     assert r["xd1"].year == 2007
+
+
+def test_granular_xdata_references_resolve_as_biber_resolves_them() -> None:
+    r = _records("xdata.bib")
+    gxd1, gxd1g = dict(r["gxd1"].bibtex.fields), dict(r["gxd1g"].bibtex.fields)
+    # A name by position (through a second reference: gxd2's editor 2 is gxd4's editor 1),
+    # a literal, a list item; without a position, every item.
+    assert r["gxd1"].authors == ("Simon Smith", "Brian Bloom")
+    assert gxd1["EDITOR"] == "Frank Frill"
+    assert r["gxd1"].title == "Some title"
+    assert gxd1["LOCATION"] == "A and B"
+    assert r["gxd1g"].authors == ("Simon Smith", "Brian Bloom", "Arthur Anderson")
+    assert gxd1g["LOCATION"] == "A and C and B"
+    # Malformed ones stay literally, each with its reason, as biber keeps them.
+    for name, why in [
+        ("PUBLISHER", "names no field"),
+        ("NOTE", "'gxd2' has no note"),
+        ("TRANSLATOR", "has 2 item(s), not 3"),
+        ("ADDENDUM", "names no field"),
+        ("ORGANIZATION", "author is a name list, ORGANIZATION a list"),
+        ("NAMEA", "'lxd1' is a @book, not an xdata entry"),
+    ]:
+        assert gxd1[name].startswith("xdata="), name
+        warnings = [w for w in _warnings("xdata.bib") if f"'gxd1': granular reference {name} " in w]
+        assert len(warnings) == 1 and why in warnings[0], (name, warnings)
+    # A loop is named, and an unresolved reference is no author.
+    assert r["lxd1"].authors == ("Simon Smith",)
+    assert any("'lxd1'" in w and "leads back to itself" in w for w in _warnings("xdata.bib"))
+    # The export is whole without the @xdata entries (they are never exported).
+    text = export_bibtex([Entry(paper_from(r["gxd1"]))])
+    assert "Brian Bloom" in text and "Some title" in text and "xdata=gxd4" not in text
 
 
 def test_export_keeps_the_link_when_the_parent_goes_along_and_inherits_when_not() -> None:

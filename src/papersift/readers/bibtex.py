@@ -33,7 +33,7 @@ from papersift.latex import field_text, verbatim_text
 from papersift.models import BibtexOrigin, PapersiftError, Record, Source
 from papersift.normalize import normalize_arxiv, normalize_doi, strip_latex
 from papersift.readers import ReadResult, bibtex_split
-from papersift.readers.bibtex_inherit import inherit
+from papersift.readers.bibtex_inherit import has_granular_reference, inherit
 from papersift.readers.bibtex_split import RawEntry
 
 __all__ = ["MONTHS", "parse", "split_names", "untitled"]
@@ -238,7 +238,8 @@ def _record(
     authors = tuple(
         name
         for name in (field_text(n) for n in split_names(f.get("author", "")))
-        if name and name.lower() != "others"
+        # (an unresolved granular `xdata=` reference is no name)
+        if name and name.lower() != "others" and not name.startswith("xdata=")
     )
     year = None
     year_text = field_text(f.get("year", ""))
@@ -412,8 +413,13 @@ def parse(text: str, file_name: str) -> ReadResult:
 
     gained: list[list[tuple[str, str]]] = [[] for _ in prepared]
     if any(_has_link(fields) for _, _, fields in prepared):
-        inheritance = inherit([(e.entry_type, e.key, fields) for e, _, fields in prepared])
+        inheritance = inherit(
+            [(e.entry_type, e.key, fields) for e, _, fields in prepared], split_names
+        )
         gained = inheritance.gained
+        for n, fields in inheritance.rewritten.items():
+            entry, line, _ = prepared[n]
+            prepared[n] = (entry, line, fields)
         for n, what in inheritance.problems:
             entry, line, _ = prepared[n]
             result.warnings.append(f"{file_name}:{line}: {entry.key!r}: {what}")
@@ -549,7 +555,10 @@ def _protect_inner_quotes(text: str) -> tuple[str, bool]:
 
 
 def _has_link(fields: list[tuple[str, str]]) -> bool:
-    return any(name.lower() in ("crossref", "xdata") for name, _ in fields)
+    return any(
+        name.lower() in ("crossref", "xdata") or has_granular_reference(value)
+        for name, value in fields
+    )
 
 
 def _has_title(fields: list[tuple[str, str]], inherited: list[tuple[str, str]]) -> bool:

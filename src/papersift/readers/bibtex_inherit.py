@@ -10,8 +10,14 @@ and `shorthand` are never inherited). `xref` only names a parent: nothing is cop
 Parents are found by citation key or by an alias in their `ids` field, case-insensitively.
 xdata is resolved before crossref (a parent's xdata reaches its children).
 
-Biber's granular references inside values (`author = {xdata=key-author-1}`) are kept
-literally, as biber itself keeps the malformed ones.
+Biber's granular references inside values are resolved as biber resolves them:
+`title = {xdata=gxd4-title}` is the `@xdata` entry gxd4's title, `author = {Simon Smith
+and xdata=gxd2-author-1}` takes gxd2's first author, `location = {xdata=gxd3-location}`
+all of gxd3's places. A malformed one (no field, a field or entry that is not there, not
+an `@xdata` entry, a position past the end or on a field that is no list, a name list
+given to a literal list, a loop) is kept literally, as biber keeps it, with a problem.
+Resolved values replace the references in the entry's own fields (`Inheritance.rewritten`):
+`@xdata` entries are never exported, so an export must carry what they gave.
 
 `inherit` returns, per entry, only the fields it gains: the entry's own fields stay as
 written (`BibtexOrigin.fields`, with its `crossref`/`xdata` link), the gained ones go
@@ -21,10 +27,11 @@ exported too and the inherited fields when it is not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-__all__ = ["LINK_FIELDS", "Inheritance", "inherit", "link_keys"]
+__all__ = ["LINK_FIELDS", "Inheritance", "has_granular_reference", "inherit", "link_keys"]
 
 #: Fields that name other entries.
 LINK_FIELDS = ("crossref", "xdata", "xref")
@@ -47,6 +54,39 @@ _ALIASES = {
     "archiveprefix": "eprinttype",
     "primaryclass": "eprintclass",
 }
+
+#: biblatex's name lists and literal lists (its data model); every other field is one
+#: literal. A granular reference's position counts items of a list, and a reference
+#: joins only fields of one kind.
+_NAME_LISTS = frozenset(
+    {
+        "author", "editor", "editora", "editorb", "editorc", "translator", "annotator",
+        "commentator", "introduction", "foreword", "afterword", "bookauthor", "holder",
+        "namea", "nameb", "namec", "shortauthor", "shorteditor", "sortname",
+    }
+)  # fmt: skip
+_LITERAL_LISTS = frozenset(
+    {
+        "location", "address", "publisher", "institution", "school", "organization",
+        "language", "origlocation", "origpublisher", "lista", "listb", "listc", "listd",
+        "liste", "listf",
+    }
+)  # fmt: skip
+_REFERENCE = re.compile(r"\s*xdata\s*=\s*(\S+)\s*\Z")
+
+
+def _field_kind(name: str) -> str:
+    low = name.lower()
+    if low in _NAME_LISTS:
+        return "name list"
+    return "list" if low in _LITERAL_LISTS else "literal"
+
+
+def has_granular_reference(value: str) -> bool:
+    """Whether a raw value may hold a granular `xdata=key-field-n` reference."""
+    # (Case-sensitive, as biber's marker is: this runs on every value of every file.)
+    return "xdata" in value and "=" in value
+
 
 _NOT_TITLES = {"shorttitle": (), "sorttitle": (), "indextitle": (), "indexsorttitle": ()}
 
@@ -112,6 +152,9 @@ class Inheritance(NamedTuple):
 
     gained: list[list[tuple[str, str]]]
     problems: list[tuple[int, str]]
+    #: Entry index -> its own fields with granular references resolved (entries with
+    #: none are not here).
+    rewritten: dict[int, list[tuple[str, str]]]
 
 
 def link_keys(value: str) -> list[str]:
@@ -133,8 +176,12 @@ def _mapping(parent_type: str, child_type: str) -> dict[str, tuple[str, ...]]:
     return mapping
 
 
-def inherit(entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> Inheritance:
-    """Resolve xdata and crossref for `entries` (entry type lower case, key, raw fields).
+def inherit(
+    entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]],
+    split_list: Callable[[str], list[str]],
+) -> Inheritance:
+    """Resolve xdata, granular xdata references and crossref for `entries` (entry type
+    lower case, key, raw fields). `split_list` splits a raw list value on its ` and `s.
 
     Missing parents and loops are problems (the entry keeps what it has), never errors.
     """
@@ -201,11 +248,82 @@ def inherit(entries: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> In
         resolved[n] = fields
         return fields
 
+    def referenced(n: int, name: str, ref: str, seen: frozenset[tuple[int, str]]) -> list[str]:
+        """The items (one for a literal) `xdata=ref` in field `name` stands for; raises
+        ValueError saying why it is malformed."""
+        parts = ref.split("-")
+        position = 0
+        if len(parts) >= 3 and parts[-1].isdigit():
+            position = int(parts.pop())
+        if len(parts) < 2:
+            raise ValueError("it names no field (xdata=KEY-FIELD)")
+        field, key = parts[-1], "-".join(parts[:-1])
+        p = by_key.get(key.casefold())
+        if p is None:
+            raise ValueError(f"there is no entry {key!r}")
+        if entries[p][0] != "xdata":
+            raise ValueError(f"{key!r} is a @{entries[p][0]}, not an xdata entry")
+        if (p, field.lower()) in seen:
+            raise ValueError("it leads back to itself")
+        value = next(
+            (v for f, v in xdata_fields(p, frozenset()) if f.lower() == field.lower()), None
+        )
+        if value is None:
+            raise ValueError(f"{key!r} has no {field}")
+        kind = _field_kind(name)
+        if _field_kind(field) != kind:
+            raise ValueError(f"{field} is a {_field_kind(field)}, {name} a {kind}")
+        value = resolve(n, field, value, seen | {(p, field.lower())}, report=False)
+        if kind == "literal":
+            if position:
+                raise ValueError(f"{field} is no list: a position means nothing")
+            return [value]
+        items = split_list(value)
+        if position > len(items):
+            raise ValueError(f"{key}'s {field} has {len(items)} item(s), not {position}")
+        return [items[position - 1]] if position else items
+
+    def resolve(
+        n: int, name: str, value: str, seen: frozenset[tuple[int, str]], report: bool = True
+    ) -> str:
+        """`value` of field `name` with its granular references resolved; a malformed one
+        stays as written (and is a problem of entry `n` when `report`)."""
+        if not has_granular_reference(value):
+            return value
+        items = [value] if _field_kind(name) == "literal" else split_list(value)
+        out: list[str] = []
+        for item in items:
+            m = _REFERENCE.match(item)
+            if m is None:
+                out.append(item)
+                continue
+            try:
+                out.extend(referenced(n, name, m.group(1), seen))
+            except ValueError as why:
+                if report:
+                    problems.append(
+                        (
+                            n,
+                            f"granular reference {name} = {{{item.strip()}}} kept as written: "
+                            f"{why}",
+                        )
+                    )
+                if seen:
+                    raise
+                out.append(item)
+        return " and ".join(out) if len(out) > 1 or len(items) > 1 else out[0]
+
     gained: list[list[tuple[str, str]]] = []
-    for n, (_, _, own) in enumerate(entries):
+    rewritten: dict[int, list[tuple[str, str]]] = {}
+    for n, (entry_type, _, own) in enumerate(entries):
+        if entry_type != "xdata" and any(has_granular_reference(v) for _, v in own):
+            fields = [(f, resolve(n, f, v, frozenset())) for f, v in own]
+            if fields != list(own):
+                rewritten[n] = fields
         if not any(f.lower() in ("crossref", "xdata") for f, _ in own):
             gained.append([])
             continue
         count = len(own)
-        gained.append(full_fields(n, frozenset())[count:])
-    return Inheritance(gained, problems)
+        extra = full_fields(n, frozenset())[count:]
+        gained.append([(f, resolve(n, f, v, frozenset())) for f, v in extra])
+    return Inheritance(gained, problems, rewritten)
