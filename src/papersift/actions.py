@@ -50,25 +50,40 @@ class Change:
 
 
 def resolve_ids(library: Library, ids: Iterable[str]) -> list[str]:
-    """Full paper ids for ids or unique id prefixes (merged-away ids follow their alias).
+    """Full paper ids for ids or unique id prefixes.
 
-    Raises `PapersiftError` listing every id that is unknown or ambiguous, so a command
-    with one bad id changes nothing.
+    An id (or prefix) of a paper merged into another resolves to the paper it became,
+    and `library.on_note` is told ("53b4… was merged into 9f2c…"). Raises
+    `PapersiftError` listing every id that is unknown or ambiguous, so a command with one
+    bad id changes nothing.
     """
     resolved: list[str] = []
     problems: list[str] = []
     all_ids: list[str] | None = None
+    merged_ids: list[str] | None = None
     for raw in ids:
         pid = raw.strip().lower()
         if not pid:
             continue
-        canonical = library.canonical_id(pid)
-        if canonical in library.papers:
-            resolved.append(canonical)
+        if pid in library.papers:
+            resolved.append(pid)
+            continue
+        if pid in library.aliases and library.canonical_id(pid) in library.papers:
+            resolved.append(_followed(library, pid))
             continue
         if all_ids is None:
             all_ids = sorted(library.papers)
+            merged_ids = sorted(library.aliases)
+        assert merged_ids is not None
         matches = [p for p in all_ids if p.startswith(pid)]
+        if not matches:
+            # Only when no paper has the prefix: a merged id must not shadow a live one.
+            aliased = [a for a in merged_ids if a.startswith(pid)]
+            targets = {library.canonical_id(a) for a in aliased} & library.papers.keys()
+            if len(targets) == 1:
+                resolved.append(_followed(library, aliased[0]))
+                continue
+            matches = sorted(targets)
         if len(matches) == 1:
             resolved.append(matches[0])
         elif not matches:
@@ -78,6 +93,14 @@ def resolve_ids(library: Library, ids: Iterable[str]) -> list[str]:
     if problems:
         raise PapersiftError("; ".join(problems) + "; nothing was changed")
     return list(dict.fromkeys(resolved))
+
+
+def _followed(library: Library, merged_id: str) -> str:
+    """The paper `merged_id` became, telling `library.on_note` so (issue #18 item 17)."""
+    target = library.canonical_id(merged_id)
+    if library.on_note is not None:
+        library.on_note(f"{merged_id} was merged into {target}")
+    return target
 
 
 # ---------------------------------------------------------------------- tags
@@ -302,9 +325,14 @@ def merge_papers(library: Library, keep: str, other: str) -> Change:
     """
     from papersift.importer import merge_paper_fields  # import cycle: importer uses actions
 
-    keep, other = resolve_ids(library, [keep, other]) if keep != other else (keep, other)
-    if keep == other:
-        raise PapersiftError("cannot merge a paper with itself")
+    named = (keep, other)
+    resolved = resolve_ids(library, named)
+    if len(resolved) == 1:
+        # Both name one paper, perhaps through an earlier merge: say which.
+        raise PapersiftError(
+            f"{' and '.join(named)} are one paper ({resolved[0]}); nothing to merge"
+        )
+    keep, other = resolved
     with library.locked():
         library.reload_corpus_if_changed()
         papers_before = {keep: library.papers[keep], other: library.papers[other]}

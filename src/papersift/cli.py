@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,8 @@ def _library(args: argparse.Namespace, *, readonly: bool = False, texts: bool = 
     library = Library(args.library, readonly=readonly, lazy_texts=not texts)
     # Another process (the TUI, an import) may hold the lock: say so instead of hanging.
     library.on_wait = lambda message: _err(f"papersift: {clean_block(message)}")
+    # An id of a merged paper works and says what it became (issue #18 item 17).
+    library.on_note = lambda message: _err(f"papersift: note: {clean_block(message)}")
     return library
 
 
@@ -244,20 +247,62 @@ def cmd_list(args: argparse.Namespace) -> int:
         else:
             _write_json_array(_entry_json(e) for e in entries)
         return EXIT_OK
-    width = 200 if not sys.stdout.isatty() else max(40, os.get_terminal_size().columns)
-    title_width = max(20, width - 12 - 2 - 10 - 6 - 5 - 8)
-    for e in entries:
-        t = e.triage
-        star = "*" if t.starred else " "
-        tags = one_line(",".join(t.tags), 20)
-        year = str(e.paper.year or "")
-        _out(
-            f"{e.id}  {star} {t.status:<9} {one_line(e.paper.title, title_width):<{title_width}}"
-            f" {year:>4} {tags}"
-        )
-    if sys.stdout.isatty():
-        _out(f"{len(entries)} papers")
+    if not sys.stdout.isatty():
+        # Piped (issue #18 item 16: rows were padded to 200 columns): one tab-separated
+        # line a paper, nothing padded or cut, for cut/awk/sort.
+        for e in entries:
+            t = e.triage
+            _out(
+                "\t".join(
+                    (
+                        e.id,
+                        "*" if t.starred else "",
+                        t.status,
+                        one_line(e.paper.title),
+                        str(e.paper.year or ""),
+                        one_line(",".join(t.tags)),
+                    )
+                )
+            )
+        return EXIT_OK
+    for line in list_table(entries, shutil.get_terminal_size().columns):
+        _out(line)
+    _out(f"{len(entries)} papers")
     return EXIT_OK
+
+
+#: The widest the tags column of `papersift list` gets on a terminal.
+LIST_TAGS_WIDTH = 20
+
+
+def list_table(entries: Sequence[Entry], columns: int) -> list[str]:
+    """`papersift list` on a terminal `columns` wide: id, star, status, title, year, tags,
+    each line at most `columns` cells (wide characters counted as two) and no trailing
+    spaces. A year or tags column empty in every row is left out and its room goes to
+    the title."""
+    from rich.cells import cell_len, set_cell_size
+
+    years = [str(e.paper.year or "") for e in entries]
+    tags = [one_line(",".join(e.triage.tags)) for e in entries]
+    year_width = 5 if any(years) else 0  # a space and four digits
+    tags_width = min(LIST_TAGS_WIDTH, max(map(cell_len, tags), default=0))
+    tags_width += 1 if tags_width else 0
+    title_width = max(20, columns - (12 + 2 + 1 + 1 + 9 + 1) - year_width - tags_width)
+    lines = []
+    for e, year, tag_text in zip(entries, years, tags, strict=True):
+        title = one_line(e.paper.title)
+        if cell_len(title) > title_width:
+            title = set_cell_size(title, title_width - 1).rstrip() + "…"
+        if cell_len(tag_text) > LIST_TAGS_WIDTH:
+            tag_text = set_cell_size(tag_text, LIST_TAGS_WIDTH - 1).rstrip() + "…"
+        line = f"{e.id}  {'*' if e.triage.starred else ' '} {e.triage.status:<9} "
+        line += set_cell_size(title, title_width)
+        if year_width:
+            line += f" {year:>4}"
+        if tags_width:
+            line += f" {tag_text}"
+        lines.append(line.rstrip())
+    return lines
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -331,7 +376,9 @@ def cmd_tag(args: argparse.Namespace) -> int:
         old, new = args.rename
         return _report_change(actions.rename_tag(library, old, new))
     if not (args.add or args.remove):
-        # No change asked for: list the tags in use.
+        if args.ids or args.query:
+            return _list_paper_tags(args, library)
+        # No paper named and no change asked for: the tags in use in the library.
         for tag, count in library.all_tags().items():
             _out(f"{count:6d}  {clean_block(tag)}")
         return EXIT_OK
@@ -347,6 +394,24 @@ def cmd_tag(args: argparse.Namespace) -> int:
         _report_change(actions.remove_tags(library, ids, removes))
     if adds:
         _report_change(actions.add_tags(library, ids, adds))
+    return EXIT_OK
+
+
+def _list_paper_tags(args: argparse.Namespace, library) -> int:
+    """`papersift tag ID`: that paper's tags, one a line (issue #18 item 15: it listed
+    every tag in the library). Several papers (ids or --query): "ID  tag, tag" each."""
+    entries = _selected(args, library)
+    if not entries:
+        raise PapersiftError("no paper matches")
+    if len(entries) == 1 and not args.query:
+        (entry,) = entries
+        for tag in entry.triage.tags:
+            _out(clean_line(tag))
+        if not entry.triage.tags:
+            _err(f"papersift: {entry.id} has no tags")
+        return EXIT_OK
+    for e in entries:
+        _out(f"{e.id}  {', '.join(clean_line(tag) for tag in e.triage.tags)}".rstrip())
     return EXIT_OK
 
 
@@ -680,7 +745,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--query", metavar="Q", help="papers matching a query instead of ids")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("tag", help="add/remove tags; rename a tag; list tags")
+    p = sub.add_parser(
+        "tag",
+        help="add/remove tags; rename a tag; list a paper's tags or the library's",
+        description="With --add/--remove: change the tags of the papers named (ids or "
+        "--query). With ids or --query alone: list those papers' tags (one paper: one tag "
+        "a line). With nothing: every tag in the library and how many papers have it.",
+    )
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("-q", "--query", metavar="Q", help="papers matching a query instead of ids")
     p.add_argument("--add", action="append", metavar="T", help="add tag(s) T (comma-separated)")

@@ -41,6 +41,7 @@ def _library(args: argparse.Namespace, *, readonly: bool = False):
         raise PapersiftError(f"no library at {args.library}; import some papers first")
     library = Library(args.library, readonly=readonly, lazy_texts=True)
     library.on_wait = lambda message: _err(f"papersift: {clean_block(message)}")
+    library.on_note = lambda message: _err(f"papersift: note: {clean_block(message)}")
     return library
 
 

@@ -167,6 +167,9 @@ class Library:
         self._file_lock = FileLock(self.path / ".lock", timeout=LOCK_TIMEOUT)
         #: Called with a message when a write has to wait for another process's lock.
         self.on_wait: Callable[[str], None] | None = None
+        #: Called with a note for the user that is no error (an id that named a paper
+        #: since merged into another: `actions.resolve_ids`).
+        self.on_note: Callable[[str], None] | None = None
         self._corpus_db = open_db(self.path / "corpus.json", readonly)
         self._triage_db = open_db(self.path / "triage.json", readonly)
         self.papers: dict[str, Paper] = {}
