@@ -235,7 +235,7 @@ def test_bad_values() -> None:
 
 def test_no_entries() -> None:
     assert "no entries found" in _error("% only a comment\n@comment{x}\n")
-    assert "no entries found" in _error('@string{a = "b"}\n')
+    assert "only @string abbreviations (1), no entries" in _error('@string{a = "b"}\n')
 
 
 def test_trailing_garbage_and_undefined_strings_warn() -> None:
@@ -376,3 +376,27 @@ def test_quotes_inside_braces_of_a_quoted_value_are_text() -> None:
     assert dict(t.bibtex.fields)["note"] == '{Zum Teil "optionalen" Kapitel}.'
     assert dict(t.bibtex.fields)["title"] == '{Ein Handbuch f{\\"u}r zeitgem{"a}{\\ss} Schaffende}'
     assert u.title == 'x "y" z'
+
+
+def test_an_entry_head_spread_over_lines_reads_as_bibtex_reads_it() -> None:
+    # bibtex's own documentation (btxdoc) shows this: type, delimiter, key and comma on
+    # lines of their own. Later lines keep their numbers in messages.
+    text = (
+        "% an example\n"
+        "@incollection\n(\n    RouxSmart:95\n    ,\n"
+        '    author = "M. Roux and J. Smart",\n    title = "A Model",\n    year = 1995\n)\n'
+        "@article{b, title = {Second}, year = 1996, jornal = {x}, title = {Twice}}\n"
+    )
+    result = parse(text, "heads.bib")
+    assert [(r.bibtex.key, r.title, r.year, r.line) for r in result.records] == [
+        ("RouxSmart:95", "A Model", 1995, 2),
+        ("b", "Second", 1996, 10),
+    ]
+    assert [w.split(": ")[0] for w in result.warnings] == ["heads.bib:10"]
+
+
+def test_a_file_of_string_abbreviations_only_says_so() -> None:
+    with pytest.raises(PapersiftError, match=r"strings\.bib: only @string abbreviations \(2\)"):
+        parse('@string{acm = "ACM"}\n@String{ieee = {IEEE}}\n', "strings.bib")
+    with pytest.raises(PapersiftError, match="no entries found"):
+        parse("% nothing here\n", "empty.bib")

@@ -340,6 +340,8 @@ def parse(text: str, file_name: str) -> ReadResult:
         _check_lines(text, file_name)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = _without_comments(text)
+    if "@" in text and _SPLIT_HEAD.search(text):
+        text = _SPLIT_HEAD.sub(_join_head, text)
     text, protected = _protect_inner_quotes(text)
     result = ReadResult(file=file_name, format="bibtex")
     problems: list[tuple[int, str]] = []
@@ -452,6 +454,11 @@ def parse(text: str, file_name: str) -> ReadResult:
             "the entries that name them (not papers themselves, so not imported)"
         )
     if not result.records:
+        if strings and not prepared:
+            raise PapersiftError(
+                f"{file_name}: only @string abbreviations ({len(strings)}), no entries: a "
+                "file for other .bib files to use, with no paper to import"
+            )
         raise PapersiftError(
             f"{file_name}: no entries found (expected @article{{...}}, @misc{{...}} and the like)"
         )
@@ -472,6 +479,17 @@ _COMMENT_LINE = re.compile(r"%[^\n]*(?:\n|$)")
 # A line that is a `%` comment, or the `% remark` after a field's closing `}`/`"`/digit
 # and comma: what btparse (biber) skips as a comment outside values.
 _COMMENT = re.compile(r'^[ \t]*%[^\n]*|(?<=[}"0-9],)[ \t]*%[^\n]*', re.M)
+
+
+# An entry head BibTeX reads although it spans lines: `@incollection` / `(` / `key` / `,`
+# (bibtex's own documentation shows one). Joined on the `@` line, the newlines moved after
+# the key, so every later line keeps its number.
+_SPLIT_HEAD = re.compile(r'^([ \t]*@\w+)[ \t]*(\n\s*)([({])(\s*)([^\s,{}()"=#%]+)(\s*),', re.M)
+
+
+def _join_head(m: re.Match[str]) -> str:
+    newlines = "\n" * (m.group(2) + m.group(4) + m.group(6)).count("\n")
+    return f"{m.group(1)}{m.group(3)}{m.group(5)},{newlines}"
 
 
 def _without_comments(text: str) -> str:
