@@ -342,7 +342,9 @@ def test_raw_values_round_trip_verbatim(values: list[str]) -> None:
         fields = dict(rec.bibtex.fields)
         assert fields["note"] == value
         assert fields["title"] == f"T{i} {value}"
-        assert rec.title == re.sub(r"[ \t\n]+", " ", latex_to_text(f"T{i} {value}")).strip()
+        # (A line break after a hyphen between letters joins the word: "short-\ntext".)
+        joined = re.sub(r"(?<=[^\W\d_]-)[ \t]*\n\s*(?=[^\W\d_])", "", f"T{i} {value}")
+        assert rec.title == re.sub(r"[ \t\n]+", " ", latex_to_text(joined)).strip()
         assert braces_balanced(fields["note"])
 
 
