@@ -149,22 +149,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             reports = import_files(library, [Path(p) for p in args.files], progress)
     else:
         reports = import_files(library, [Path(p) for p in args.files])
-    failed = 0
-    for report in reports:
-        for warning in report.warnings:
-            _err(f"warning: {clean_block(warning)}")
-        if report.error:
-            failed += 1
-            _err(f"error: {clean_block(report.error)}")
-            _out(f"{clean_block(report.file)}: FAILED, nothing imported")
-            continue
-        n_kept = report.kept_with_warnings
-        kept = f", {n_kept} kept with a warning" if n_kept else ""
-        _out(
-            f"{clean_block(report.file)}: read {report.read} ({report.format}){kept}, new "
-            f"{report.new}, merged {report.merged}, unchanged {report.unchanged}, "
-            f"possible duplicates {report.possible}"
-        )
+    failed = sum(not print_import_report(report) for report in reports)
     from papersift.cli_review import join_imported_reviews
 
     join_imported_reviews(library, [Path(p) for p in args.files], reports, _out)
@@ -173,6 +158,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"to review ({clean_block(str(args.library))})"
     )
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def print_import_report(report, out=_out, err=_err) -> bool:
+    """Print what importing one file did, as `papersift import` and `papersift watch`
+    do: its warnings and error on `err`, one summary line on `out`. False if it failed."""
+    for warning in report.warnings:
+        err(f"warning: {clean_block(warning)}")
+    if report.error:
+        err(f"error: {clean_block(report.error)}")
+        out(f"{clean_block(report.file)}: FAILED, nothing imported")
+        return False
+    n_kept = report.kept_with_warnings
+    kept = f", {n_kept} kept with a warning" if n_kept else ""
+    out(
+        f"{clean_block(report.file)}: read {report.read} ({report.format}){kept}, new "
+        f"{report.new}, merged {report.merged}, unchanged {report.unchanged}, "
+        f"possible duplicates {report.possible}"
+    )
+    return True
 
 
 def _write_json(data: object) -> None:
@@ -580,7 +584,7 @@ def cmd_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _refresh_auto_exports(args: argparse.Namespace) -> None:
+def refresh_auto_exports(args: argparse.Namespace) -> None:
     """After a command that changed the library: rewrite the auto-exports it altered.
     A failure is a warning: the user's change is already saved."""
     from papersift import auto_export
@@ -876,6 +880,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
+    from papersift.cli_open import add_open_parsers
+
+    add_open_parsers(sub)
+
     p = sub.add_parser("help-query", help="explain the query language")
     p.set_defaults(
         func=lambda args: (_out(__import__("papersift.query").query.QUERY_HELP), EXIT_OK)[1]
@@ -883,7 +891,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Commands that may change what an auto-export holds (see `_refresh_auto_exports`).
+#: Commands that may change what an auto-export holds (see `refresh_auto_exports`).
 _CHANGING_COMMANDS = frozenset(
     ("import", "star", "unstar", "status", "tag", "note", "dedupe", "key")
 )
@@ -922,7 +930,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = func(args)
         if args.command in _CHANGING_COMMANDS:
-            _refresh_auto_exports(args)
+            refresh_auto_exports(args)
         return status
     except PapersiftError as exc:
         _err(f"papersift: error: {clean_block(str(exc))}")

@@ -34,6 +34,7 @@ __all__ = [
     "Format",
     "describe_formats",
     "detect_format",
+    "file_endings",
     "format_named",
     "format_names",
 ]
@@ -55,6 +56,9 @@ class Format:
     extensions: tuple[str, ...] = ()
     #: Parse time per byte relative to a listing, for sharing files between processes.
     cost_per_byte: float = 1.0
+    #: How files of this format are usually named (besides `extensions`): which files a
+    #: watched folder imports (`file_endings`). Detection never reads these.
+    endings: tuple[str, ...] = ()
 
     def parse(self, text: str, file_name: str) -> ReadResult:
         """Parse `text` with this format's reader (imported on first use)."""
@@ -122,8 +126,20 @@ def _has_ris_record(text: str) -> bool:
 
 FORMATS: tuple[Format, ...] = (
     # Content alone decides: a .json file that is not JSON is read as a listing.
-    Format("csl-json", "a CSL-JSON file", "papersift.readers.csl_json", _is_csl_json),
-    Format("reading-list", "a reading list", "papersift.readers.reading_list", _is_json),
+    Format(
+        "csl-json",
+        "a CSL-JSON file",
+        "papersift.readers.csl_json",
+        _is_csl_json,
+        endings=(".json",),
+    ),
+    Format(
+        "reading-list",
+        "a reading list",
+        "papersift.readers.reading_list",
+        _is_json,
+        endings=(".json",),
+    ),
     # Before BibTeX: an abstract in a CSV may hold a line that starts like an entry.
     Format(
         "review-csv",
@@ -150,7 +166,7 @@ FORMATS: tuple[Format, ...] = (
         extensions=(".bib", ".bibtex"),
         cost_per_byte=5.0,  # dedupe's features included
     ),
-    Format("listing", "a saved listing page", "papersift.readers.listing", None),
+    Format("listing", "a saved listing page", "papersift.readers.listing", None, endings=(".txt",)),
 )
 
 
@@ -171,6 +187,12 @@ def describe_formats(conjunction: str = "or") -> str:
     """The formats in words: "a reading list, a .bib file or a saved listing page"."""
     words = [f.description for f in FORMATS]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def file_endings() -> tuple[str, ...]:
+    """The name endings (lower case) of the files some format reads: `extensions` and
+    `endings` of every row, for choosing the files of a watched folder."""
+    return tuple(dict.fromkeys(e.lower() for f in FORMATS for e in (*f.extensions, *f.endings)))
 
 
 def detect_format(text: str, file_name: str = "") -> str:
