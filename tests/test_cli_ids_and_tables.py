@@ -24,7 +24,7 @@ from .test_cli import papers, run
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One imported sample library for the read-only tests of this module."""
+    """One imported sample library, for the tests here that change nothing the others read."""
     path = tmp_path_factory.mktemp("lib") / "library"
     run("import", *map(str, SAMPLE_LISTINGS), library=path)
     return path
@@ -194,3 +194,42 @@ def test_an_id_of_a_merged_paper_resolves_to_the_paper_it_became(library_path: P
     # JSON output stays clean: the note goes to stderr.
     listed = run("list", "--json", "-q", f"id:{keep}", library=library_path)
     assert [p["id"] for p in json.loads(listed.stdout)] == [keep]
+
+
+# ---------------------------------------------------------------------- 10: export -o
+
+
+def test_export_to_a_relative_name_adds_the_ending_and_names_the_full_path(
+    sample: Path, tmp_path: Path
+) -> None:
+    def export(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "papersift", "--library", str(sample), "export", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    ids = [p["id"] for p in papers(sample)[:4]]
+    done = export(*ids, "-o", "reading")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "reading.bib").read_text("utf-8").count("@") == 4
+    assert not (tmp_path / "reading").exists()
+    assert done.stderr == f"wrote 4 entries to {tmp_path / 'reading.bib'}\n"
+    # The format's ending, and an ending of the user's own kept as it is.
+    assert export(ids[0], "--as", "ris", "-o", "refs").returncode == 0
+    assert (tmp_path / "refs.ris").read_text("utf-8").startswith("TY  -")
+    assert export(ids[0], "-o", "notes.txt").returncode == 0
+    assert "@misc{" in (tmp_path / "notes.txt").read_text("utf-8")
+    # A missing folder: a clear error naming it, nothing created, unless --mkdir.
+    missing = export(ids[0], "-o", "drafts/new/refs")
+    assert missing.returncode == 1
+    assert f"{tmp_path / 'drafts' / 'new'}: does not exist" in missing.stderr
+    assert "--mkdir" in missing.stderr and not (tmp_path / "drafts").exists()
+    made = export(ids[0], "-o", "drafts/new/refs", "--mkdir")
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "drafts" / "new" / "refs.bib").exists()
+    # Nothing matching: no folder is made for nothing.
+    none = export("-q", "tag:nosuchtag", "-o", "empty/refs", "--mkdir")
+    assert none.returncode == 1 and not (tmp_path / "empty").exists()

@@ -488,14 +488,37 @@ def cmd_dedupe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_output(text: str, output: str | None, force: bool) -> None:
+def _write_output(text: str, output: Path | None, force: bool, count: int) -> None:
     from papersift.fsutil import atomic_write_text
 
-    if output in (None, "-"):
+    if output is None:
         sys.stdout.write(text)
         return
-    atomic_write_text(Path(output), text, overwrite=force)
-    _err(f"wrote {output}")
+    atomic_write_text(output, text, overwrite=force)
+    _err(f"wrote {count} entr{'y' if count == 1 else 'ies'} to {output}")
+
+
+def _export_target(output: str | None, fmt: str, mkdir: bool) -> Path | None:
+    """The file `export -o OUTPUT` writes (None: stdout): the format's ending added when
+    the name has none, absolute; a missing folder is created with --mkdir, else named
+    in the error (issue #18 item 10)."""
+    from papersift.exporters import export_path
+    from papersift.fsutil import describe_os_error
+
+    if output in (None, "-"):
+        return None
+    target = export_path(output, fmt)
+    folder = target.parent
+    if not folder.is_dir():
+        if folder.exists() or not mkdir:
+            what = "is not a folder" if folder.exists() else "does not exist"
+            hint = "" if folder.exists() else " (add --mkdir to create it)"
+            raise PapersiftError(f"{folder}: {what}; nothing exported{hint}")
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise PapersiftError(f"{folder}: cannot create: {describe_os_error(exc)}") from exc
+    return target
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -528,6 +551,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         entries = _selected(args, library)
     if not entries and not missing and not args.keep_updated:
         raise PapersiftError("no paper matches; nothing exported")
+    target = _export_target(args.output, fmt, args.mkdir)
     settings = ExportSettings(unicode=not args.ascii, include_triage=not args.no_triage)
     text = export_entries(library, entries, fmt, settings)
     if args.clipboard:
@@ -536,12 +560,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         how = copy_text(text.rstrip("\n") if fmt not in ("bibtex", "ris", "csl-json") else text)
         _err(f"copied {len(entries)} entries to the {how}")
     else:
-        _write_output(text, args.output, args.force or args.keep_updated)
+        _write_output(text, target, args.force or args.keep_updated, len(entries))
     if args.keep_updated:
         saved = auto_export.register(
             library,
             auto_export.AutoExport(
-                path=args.output,
+                path=str(target),
                 format=fmt,
                 ids=tuple(e.id for e in entries) if args.ids else (),
                 view=args.view or "all",
@@ -805,9 +829,14 @@ def build_parser() -> argparse.ArgumentParser:
         + " (default: bibtex, or what -o FILE's ending says: .ris, .json)",
     )
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE ('-' for stdout, the default)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE ('-' for stdout, the default); a name without an ending gets "
+        "the format's (.bib, .ris, .json)",
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing FILE")
+    p.add_argument("--mkdir", action="store_true", help="create FILE's folder if it does not exist")
     p.add_argument("--clipboard", action="store_true", help="copy to the clipboard instead")
     p.add_argument(
         "--ascii", action="store_true", help="LaTeX escapes instead of UTF-8 (for classic bibtex)"

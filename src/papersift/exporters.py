@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from papersift.copy_formats import COPY_FORMATS
@@ -28,8 +29,10 @@ __all__ = [
     "ExportFormat",
     "ExportSettings",
     "export_entries",
+    "export_path",
     "format_for_path",
     "paper_kind",
+    "path_with_extension",
     "render",
 ]
 
@@ -142,6 +145,29 @@ def format_for_path(path: str) -> str | None:
         if fmt.extension in (".bib", ".ris", ".json") and lower.endswith(fmt.extension):
             return fmt.name
     return None
+
+
+def path_with_extension(raw: str, fmt: str) -> str:
+    """The path typed as `raw`, its ending changed to `fmt`'s when it has another file
+    format's ending (or none); any other ending is the user's and stays."""
+    extension = EXPORT_FORMATS[fmt].extension
+    current = format_for_path(raw)
+    if current == fmt:
+        return raw
+    if current is not None:
+        return raw[: -len(EXPORT_FORMATS[current].extension)] + extension
+    # A folder ("~", "papers/") is left for the save to name the missing file.
+    if raw not in ("", "~") and not raw.endswith("/") and not Path(raw).suffix:
+        return raw + extension
+    return raw
+
+
+def export_path(raw: str, fmt: str) -> Path:
+    """Where saving `fmt` to the path typed as `raw` writes: `~` expanded, the format's
+    ending added when the name has none, and made absolute against the working
+    directory, so what is reported is where the file is (issue #18 item 10: "reading"
+    was saved as ./reading and reported as "reading")."""
+    return Path(path_with_extension(raw, fmt)).expanduser().absolute()
 
 
 def render(

@@ -234,3 +234,57 @@ async def test_a_read_only_library_keeps_nothing_updated(lib_path: Path, tmp_pat
         assert auto_export.registrations(reopened) == []
     finally:
         reopened.close()
+
+
+async def test_a_relative_path_saves_with_its_ending_and_says_the_full_path(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #18 item 10: "reading" was saved as ./reading, reported as "reading"."""
+    start = tmp_path / "start"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    app = make_app()
+    ids = list(app.library.papers)[:4]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, ids)
+        screen.query_one("#export-path", Input).value = "reading"
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ExportScreen)
+        messages = [n.message for n in app._notifications]
+    assert (start / "reading.bib").read_text("utf-8").count("@") == 4
+    assert not (start / "reading").exists()
+    assert f"Saved 4 entries to {start / 'reading.bib'}" in messages
+
+
+async def test_a_missing_folder_is_created_after_a_yes(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    ids = list(app.library.papers)[:2]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(pilot, app, ids)
+        path_input = screen.query_one("#export-path", Input)
+        path_input.value = "drafts/refs"
+        screen.query_one("#export-file-format", Select).value = "ris"
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        # Asked, naming the folder in full; "no" leaves everything as it was.
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert f"There is no folder {tmp_path / 'drafts'}." in question
+        assert "save refs.ris there?" in question
+        await pilot.press("n")
+        await settle(pilot, app)
+        assert app.screen is screen and not (tmp_path / "drafts").exists()
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ExportScreen)
+        messages = [n.message for n in app._notifications]
+    saved = tmp_path / "drafts" / "refs.ris"
+    assert saved.read_text("utf-8").count("ER  -") == 2
+    assert f"Saved 2 entries to {saved}" in messages

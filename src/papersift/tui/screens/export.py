@@ -7,10 +7,12 @@ terminal too; the notification says which way it went.
 
 "Save to a file" writes BibTeX, RIS or CSL-JSON (the file formats of
 `exporters.EXPORT_FORMATS`): the file name's ending follows the chosen format, and a
-typed ending (`refs.ris`) chooses the format, as `papersift export -o` infers it. The
-file is written atomically; an existing one is replaced only after a yes in
-`ConfirmScreen`. Formatting and writing run in a thread worker, so thousands of entries
-never freeze the screen (an indeterminate bar shows while it works).
+typed ending (`refs.ris`) chooses the format, as `papersift export -o` infers it. A
+name typed without an ending gets the format's, a relative path is saved and reported
+as the full path (`exporters.export_path`, shared with the CLI), and a missing folder
+is created after a yes. The file is written atomically; an existing one is replaced
+only after a yes in `ConfirmScreen`. Formatting and writing run in a thread worker, so
+thousands of entries never freeze the screen (an indeterminate bar shows while it works).
 
 Saved or copied, the text comes from `exporters.export_entries`, which pins the keys it
 writes, as `papersift export` does: a key once handed out never changes.
@@ -44,7 +46,15 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from papersift.copy_formats import COPY_FORMATS
-from papersift.exporters import EXPORT_FORMATS, ExportSettings, export_entries, format_for_path
+from papersift.exporters import (
+    EXPORT_FORMATS,
+    ExportSettings,
+    export_entries,
+    export_path,
+    format_for_path,
+)
+from papersift.exporters import path_with_extension as with_extension
+from papersift.fsutil import describe_os_error
 from papersift.models import Entry, PapersiftError
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import key_of
@@ -84,21 +94,6 @@ def clipboard_text(library: Library, entries: list[Entry], fmt: str) -> str:
     text = export_entries(library, entries, fmt)
     # A snippet (a key, a \cite) is pasted inside a line: no line break comes with it.
     return text if fmt in FILE_FORMATS else text.rstrip("\n")
-
-
-def with_extension(raw: str, fmt: str) -> str:
-    """The path typed as `raw`, its ending changed to `fmt`'s when it has another file
-    format's ending (or none); any other ending is the user's and stays."""
-    extension = EXPORT_FORMATS[fmt].extension
-    current = format_for_path(raw)
-    if current == fmt:
-        return raw
-    if current is not None:
-        return raw[: -len(EXPORT_FORMATS[current].extension)] + extension
-    # A folder ("~", "papers/") is left for the save to name the missing file.
-    if raw not in ("", "~") and not raw.endswith("/") and not Path(raw).suffix:
-        return raw + extension
-    return raw
 
 
 class ExportFormats(OptionList):
@@ -268,8 +263,9 @@ class ExportScreen(ModalScreen[None]):
             self.query_one("#export-file-format", Select).value = inferred
 
     def target_path(self) -> Path:
+        """The file a save writes: the typed path with the format's ending, absolute."""
         raw = self.query_one("#export-path", Input).value.strip() or DEFAULT_PATH
-        return Path(raw).expanduser()
+        return export_path(raw, self.file_format)
 
     def export_settings(self) -> ExportSettings:
         """The options ticked (ASCII only counts for BibTeX)."""
@@ -365,10 +361,43 @@ class ExportScreen(ModalScreen[None]):
         if self.query_one("#export-keep", Checkbox).value and self.papersift.library.readonly:
             self._say("The library is open read-only: no file can be kept up to date.", "error")
             return
+        self._save_to(path)
+
+    def _save_to(self, path: Path) -> None:
+        """Save to `path`, asking first to create a missing folder or replace a file."""
+        folder = path.parent
+        if not folder.is_dir():
+            if folder.exists():
+                self._say(f"Not saved: {folder} is a file, not a folder.", "error")
+            else:
+                self._ask_create_folder(path)
+            return
         if path.exists():
             self._ask_overwrite(path)
             return
         self._start_save(path, overwrite=False)
+
+    def _ask_create_folder(self, path: Path) -> None:
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self._say(f"Not saved: there is no folder {path.parent}.")
+                return
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                reason = describe_os_error(exc)
+                self._say(f"Not saved: cannot create {path.parent}: {reason}", "error")
+                return
+            self._save_to(path)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"There is no folder {path.parent}.\nCreate it and save {path.name} there?",
+                yes="Create",
+                no="Cancel",
+            ),
+            answered,
+        )
 
     def _ask_overwrite(self, path: Path) -> None:
         def answered(yes: bool | None) -> None:
