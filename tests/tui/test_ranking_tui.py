@@ -102,7 +102,7 @@ async def test_triage_follows_the_ranking_and_opens_the_progress_panel(make_app,
             assert ahead[:5] == [p for p in ranking.undecided if p != shown][:5]
             assert first not in ranking.undecided
         assert len(app.rank.timings) >= 3
-        await pilot.press("p")
+        await pilot.press("P")  # P: progress (p opens the PDF, as on the main screen)
         await settle(pilot, app)
         assert isinstance(app.screen, ScreeningScreen)
         figures = str(app.screen.query_one("#screening-figures", Static).render())

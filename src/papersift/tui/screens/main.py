@@ -58,6 +58,7 @@ from papersift.tui.messages import (
     TextsLoaded,
 )
 from papersift.tui.screens.editing import edit_note, edit_tags
+from papersift.tui.screens.links import LinkActions
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
 from papersift.tui.widgets.paper_list import PaperList
@@ -93,7 +94,7 @@ TAGS_MAX = 28
 _STATUS_GROUP = Binding.Group("status")
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LinkActions, Screen[None]):
     """The list of papers and everything around it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -192,6 +193,24 @@ class MainScreen(Screen[None]):
         ),
         Binding("J", "scroll_detail(1)", "Scroll details down", show=False, id="detail-down"),
         Binding("K", "scroll_detail(-1)", "Scroll details up", show=False, id="detail-up"),
+        # Opening the paper (tui/screens/links.py has the actions).
+        Binding(
+            "b",
+            "open_page",
+            "Open page",
+            show=False,
+            id="open-page",
+            tooltip="Open the paper's page in the browser (url, arXiv or DOI)",
+        ),
+        Binding("p", "open_pdf", "Open PDF", show=False, id="open-pdf", tooltip="Open the PDF"),
+        Binding(
+            "L",
+            "links",
+            "Links",
+            show=False,
+            id="links",
+            tooltip="The paper's links (page, PDF, in the abstract): open or copy",
+        ),
     ]
 
     @dataclass
@@ -831,6 +850,11 @@ class MainScreen(Screen[None]):
             self.papersift.say("No paper here to write a note on.", severity="warning")
             return
         edit_note(self.papersift, self._entry_of(pid))
+
+    def link_entry(self) -> Entry | None:
+        """The paper b, p and L open: the one under the cursor."""
+        pid = self.paper_list.cursor_id
+        return None if pid is None else self._entry_of(pid)
 
     def action_export(self) -> None:
         plist = self.paper_list

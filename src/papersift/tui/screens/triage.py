@@ -20,7 +20,9 @@ best first. A paper the user has only just been shown (under `SWAP_SECONDS`, no 
 pressed since) is replaced by the new best too, so the next paper is the best one
 known at that moment. A line under the top bar counts the screening, the paper's
 "why" (the terms that pushed it, the most similar relevant paper) sits above its
-title, `p` opens the progress panel, and the stopping rule is announced once.
+title, `P` opens the progress panel (as on the main screen), and the stopping rule is
+announced once. `b`, `p` and `L` open the paper's page, its PDF and its links, as on the
+main screen.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from papersift.tui.bindings import STATUS_KEYS, key_of
 from papersift.tui.messages import LibraryChanged, RankingReady, TextsLoaded
 from papersift.tui.safe_text import plain
 from papersift.tui.screens.editing import edit_note, edit_tags
+from papersift.tui.screens.links import LinkActions
 from papersift.tui.screens.screening import summary_line
 from papersift.tui.widgets.detail import why_lines
 
@@ -84,7 +87,7 @@ def best_first(ids: list[str], ranked: list[str]) -> list[str]:
     return head + [pid for pid in ids if pid not in placed]
 
 
-class TriageScreen(Screen[None]):
+class TriageScreen(LinkActions, Screen[None]):
     """Decide papers one by one; `ids` in list order, starting at `start`."""
 
     AUTO_FOCUS = "#triage-body"
@@ -110,11 +113,30 @@ class TriageScreen(Screen[None]):
         Binding("g", "next_untriaged", "Next in inbox", id="triage.next-inbox", show=False),
         Binding("u", "undo", "Undo", id="triage.undo"),
         Binding(
-            "p",
+            "P",
             "screening",
             "Progress",
             id="triage.progress",
             tooltip="Screening progress: relevant found, the stopping rule, a chart",
+        ),
+        Binding(
+            "b",
+            "open_page",
+            "Open page",
+            show=False,
+            id="triage.open-page",
+            tooltip="Open the paper's page in the browser (url, arXiv or DOI)",
+        ),
+        Binding(
+            "p", "open_pdf", "Open PDF", show=False, id="triage.open-pdf", tooltip="Open the PDF"
+        ),
+        Binding(
+            "L",
+            "links",
+            "Links",
+            show=False,
+            id="triage.links",
+            tooltip="The paper's links (page, PDF, in the abstract): open or copy",
         ),
         Binding("escape,q", "back", "Back", id="triage.back"),
     ]
@@ -191,6 +213,10 @@ class TriageScreen(Screen[None]):
         if pid is None or pid not in library.papers:
             return None
         return library.entry(pid)
+
+    def link_entry(self) -> Entry | None:
+        """The paper b, p and L open: the one shown."""
+        return self.current_entry()
 
     def _status(self, pid: str) -> str:
         library = self.papersift.library

@@ -16,8 +16,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from papersift.links import written_links
 from papersift.models import Entry, SharedView
 from papersift.textsafe import clean_block, clean_line
+from papersift.tui.bindings import key_labels, own_bindings
 from papersift.tui.widgets import component_style, line_of
 
 if TYPE_CHECKING:
@@ -60,6 +62,14 @@ def _shared_lines(view: SharedView) -> tuple[str, str]:
     return " · ".join(bits), note
 
 
+def _links_key(screen: object, app: object) -> str:
+    """The key of the screen's links binding as bound now ("" if it has none)."""
+    for binding in own_bindings(screen):  # type: ignore[arg-type]
+        if binding.action == "links":
+            return key_labels(app, binding)[0]
+    return ""
+
+
 class PaperDetail(VerticalScroll, can_focus=True):
     """Title, authors, venue/year, DOI/arXiv, abstract, tags, note, others' views, sources."""
 
@@ -75,6 +85,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         "paper-detail--sources",
         "paper-detail--placeholder",
         "paper-detail--why",
+        "paper-detail--links",
     }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -145,6 +156,10 @@ class PaperDetail(VerticalScroll, can_focus=True):
             and entry.paper.abstract is self._abstract
         )
 
+    def _links_label(self) -> str:
+        key = _links_key(self.screen, self.app) if self.is_attached else ""
+        return f"Links ({key}: open or copy)" if key else "Links"
+
     def _update(self, text: Text) -> None:
         self.text = text
         self._theme = self.app.theme
@@ -207,6 +222,12 @@ class PaperDetail(VerticalScroll, can_focus=True):
         if self._why is not None:
             section("Why here", "\n".join(why_lines(self._why, self._similar_title)), "why")
         section("Your note", clean_block(triage.note).strip(), "note")
+        if links := written_links(entry):
+            # safe_url: every link is printable ASCII, nothing to clean.
+            lines = [
+                link.url + ("  (in your note)" if link.kind == "note" else "") for link in links
+            ]
+            section(self._links_label(), "\n".join(lines), "links")
         if triage.shared:
             lines = []
             for view in triage.shared:
