@@ -909,6 +909,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
+    from papersift.cli_add import add_add_parser
+
+    add_add_parser(sub)
+
     from papersift.cli_open import add_open_parsers
 
     add_open_parsers(sub)
@@ -922,7 +926,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that may change what an auto-export holds (see `refresh_auto_exports`).
 _CHANGING_COMMANDS = frozenset(
-    ("import", "star", "unstar", "status", "tag", "note", "dedupe", "key")
+    ("import", "add", "star", "unstar", "status", "tag", "note", "dedupe", "key")
 )
 
 #: Options whose value often starts with "-" (a negated query term such as -is:read).

@@ -15,6 +15,7 @@ from pathlib import Path
 from papersift.memory import paused_gc, release_memory
 from papersift.models import (
     STATUSES,
+    BibtexOrigin,
     Paper,
     PapersiftError,
     PossibleDuplicate,
@@ -23,7 +24,7 @@ from papersift.models import (
     Source,
     Triage,
 )
-from papersift.normalize import normalize_arxiv, normalize_doi, paper_id
+from papersift.normalize import normalize_arxiv, normalize_doi, normalize_title, paper_id
 from papersift.parallel import readers as parallel_readers
 from papersift.paths import user_name
 from papersift.readers import ReadResult, read_path
@@ -42,6 +43,8 @@ class FileReport:
     read: int = 0
     new: int = 0
     merged: int = 0
+    #: Records that were a newer version of a paper and replaced its data (`newer`).
+    updated: int = 0
     unchanged: int = 0
     possible: int = 0
     #: Records kept although a warning names something doubtful about them.
@@ -96,6 +99,24 @@ def merge_paper_fields(paper: Paper, other: Paper | Record) -> Paper:
     )
 
 
+def update_paper_fields(paper: Paper, newer: Record) -> Paper:
+    """`paper` as a newer version of it describes it: its title, abstract, authors,
+    year, venue and DOI where it gives them; the id, added time, URL, BibTeX origin and
+    sources (plus the new one) of `paper` are kept."""
+    return replace(
+        paper,
+        title=newer.title or paper.title,
+        abstract=newer.abstract or paper.abstract,
+        authors=newer.authors or paper.authors,
+        year=newer.year if newer.year is not None else paper.year,
+        venue=newer.venue or paper.venue,
+        doi=normalize_doi(newer.doi) or paper.doi,
+        arxiv=paper.arxiv or normalize_arxiv(newer.arxiv),
+        url=paper.url or newer.url,
+        sources=tuple(dict.fromkeys((*paper.sources, newer.source))),
+    )
+
+
 def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
     return Paper(
         id=pid,
@@ -114,12 +135,50 @@ def _paper_from_record(record: Record, pid: str, added: float) -> Paper:
 
 
 def _keyed_apart(a: Paper | Record, b: Paper | Record) -> bool:
-    """Whether `a` and `b` are entries of one BibTeX file under different keys."""
+    """Whether `a` and `b` are entries of one BibTeX file under different keys that
+    disagree on what both say: the year, the first author, the venue, the volume,
+    number, pages, edition, chapter or ISBN.
+
+    A paper entered twice in one file copies its metadata (merge it); two entries that
+    share a title but not their author or year are two works the file keeps apart.
+    """
     if a.bibtex is None or b.bibtex is None or a.bibtex.key == b.bibtex.key:
         return False
     files_a = {s.file for s in a.sources} if isinstance(a, Paper) else {a.source.file}
     files_b = {s.file for s in b.sources} if isinstance(b, Paper) else {b.source.file}
-    return not files_a.isdisjoint(files_b)
+    if files_a.isdisjoint(files_b):
+        return False
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return True
+    first_a, first_b = _family_name(a.authors), _family_name(b.authors)
+    if first_a and first_b and first_a != first_b:
+        return True
+    venue_a, venue_b = normalize_title(a.venue), normalize_title(b.venue)
+    if venue_a and venue_b and venue_a != venue_b:
+        return True
+    place_a, place_b = _place_fields(a.bibtex), _place_fields(b.bibtex)
+    return any(place_a[f] != place_b[f] for f in place_a.keys() & place_b.keys())
+
+
+#: Fields where two entries of one work agree (an article and its reprint do not).
+_PLACE_FIELDS = frozenset({"volume", "number", "pages", "edition", "chapter", "isbn"})
+
+
+def _place_fields(origin: BibtexOrigin) -> dict[str, str]:
+    return {
+        low: normalize_title(value)
+        for name, value in origin.fields
+        if (low := name.lower()) in _PLACE_FIELDS and value.strip()
+    }
+
+
+def _family_name(authors: tuple[str, ...]) -> str:
+    """The first author's family name, folded ("Knuth, D. E." and "Donald E. Knuth")."""
+    if not authors:
+        return ""
+    name = authors[0]
+    family = name.partition(",")[0] if "," in name else (name.split() or [""])[-1]
+    return normalize_title(family)
 
 
 def _new_id(record: Record, taken: set[str]) -> str:
@@ -260,8 +319,16 @@ def import_results(
     results: Sequence[ReadResult],
     reports: Sequence[FileReport],
     progress: Progress | None = None,
-) -> None:
-    """Dedupe the records of already-read files against the library and store them."""
+    *,
+    newer: Callable[[Paper, Record], bool] | None = None,
+) -> list[str]:
+    """Dedupe the records of already-read files against the library and store them.
+
+    Returns the id of the paper each record became or joined, in record order. A record
+    joining a paper it is a newer version of (`newer(paper, record)`, e.g. a later arXiv
+    version) replaces the paper's data (`update_paper_fields`) instead of only filling
+    gaps (`merge_paper_fields`).
+    """
     from papersift.dedupe import match  # rapidfuzz import only when importing
 
     with library.locked():
@@ -351,12 +418,17 @@ def import_results(
                 group_target[root] = pid
                 report.new += 1
             else:
-                merged = merge_paper_fields(papers[target], record)
-                if merged == papers[target]:
+                current = papers[target]
+                update = newer is not None and newer(current, record)
+                merged = (update_paper_fields if update else merge_paper_fields)(current, record)
+                if merged == current:
                     report.unchanged += 1
                 else:
                     papers[target] = merged
-                    report.merged += 1
+                    if update:
+                        report.updated += 1
+                    else:
+                        report.merged += 1
                 pid = target
             record_paper[rec] = pid
 
@@ -403,6 +475,7 @@ def import_results(
             library.write_triage(triage_updates)
         if progress:
             progress("write", 1, 1)
+    return record_paper
 
 
 def import_sample_corpus(library: Library, progress: Progress | None = None) -> list[FileReport]:
@@ -430,4 +503,5 @@ __all__ = [
     "merge_paper_fields",
     "read_files",
     "sources_of",
+    "update_paper_fields",
 ]
