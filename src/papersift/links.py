@@ -6,14 +6,13 @@ overrides is refused, non-ASCII is percent-encoded and a host name is written in
 IDNA (punycode) form. Such a URL is inert when printed and means the same to a browser.
 
 The page of a paper is its `url` (unless that is a PDF), else its arXiv abstract page,
-else the DOI resolver's page for its DOI, else the PDF. The resolver's base is
-`PAPERSIFT_DOI_URL`, else the config's `[lookup] doi_url`, else https://doi.org/ (the
-same setting as the lookups of `papersift add`).
+else the DOI resolver's page for its DOI, else the PDF. The resolver's base is the
+lookups' (`papersift add`): `PAPERSIFT_DOI_URL`, else the config's `[lookup] doi_url`,
+else https://doi.org/.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from papersift.models import Entry, Paper
 
-DEFAULT_DOI_URL = "https://doi.org/"
 ARXIV_ABS = "https://arxiv.org/abs/"
 ARXIV_PDF = "https://arxiv.org/pdf/"
 
@@ -131,33 +129,22 @@ def text_links(text: str) -> list[str]:
 
 
 def doi_resolver() -> str:
-    """The DOI resolver's base URL: `PAPERSIFT_DOI_URL`, the config's `[lookup] doi_url`,
-    else https://doi.org/ (ending in "/")."""
-    base = os.environ.get("PAPERSIFT_DOI_URL", "").strip() or _configured_doi_url()
-    base = base or DEFAULT_DOI_URL
-    return base if base.endswith("/") else base + "/"
+    """The DOI resolver's base URL, as `papersift add` uses it (`lookup.config`):
+    `PAPERSIFT_DOI_URL`, the config's `[lookup] doi_url`, else https://doi.org/."""
+    from papersift.lookup.config import load_lookup_config
 
-
-def _configured_doi_url() -> str:
-    import tomllib
-
-    from papersift.paths import config_file
-
-    try:
-        with config_file().open("rb") as handle:
-            value = tomllib.load(handle).get("lookup", {}).get("doi_url")
-    except (OSError, ValueError, AttributeError):
-        return ""
-    return value.strip() if isinstance(value, str) else ""
+    return load_lookup_config().doi_url
 
 
 def doi_url(doi: str, base: str | None = None) -> str | None:
-    """The resolver's page of `doi` (its characters that mean something in a URL
-    escaped), or None if either is unusable."""
+    """The resolver's page of `doi` (escaped as the lookups escape it), or None if
+    either is unusable."""
+    from papersift.lookup.doi import doi_url as resolver_url
+
     doi = doi.strip()
     if not doi:
         return None
-    return safe_url((base or doi_resolver()) + quote(doi, safe="/:;()"))
+    return safe_url(resolver_url(base or doi_resolver(), doi))
 
 
 def _is_pdf(url: str) -> bool:
