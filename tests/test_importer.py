@@ -48,20 +48,42 @@ def test_entries_of_one_bib_file_under_different_keys_stay_two_papers(tmp_path: 
         "  journal = {Communications of the ACM}, year = 1986}\n",
         encoding="utf-8",
     )
+    # One paper entered twice (its data copied, a second key): that is one paper.
+    bib.write_text(
+        bib.read_text(encoding="utf-8")
+        + "@article{knuth84b, title = {Literate {P}rogramming}, author = {Donald E. Knuth},\n"
+        "  journal = {The Computer Journal}, year = 1984, pages = {97--111}}\n",
+        encoding="utf-8",
+    )
     library = Library(tmp_path / "lib")
     (report,) = import_files(library, [bib])
-    assert (report.new, report.merged, report.possible) == (2, 0, 1)
+    assert (report.new, report.merged, report.possible) == (2, 1, 1)
     assert len(library.papers) == 2
     (pair,) = library.possible
     assert pair.pair == frozenset(library.papers)
     # A re-import finds each entry's own paper again (not its look-alike's).
     (again,) = import_files(library, [bib])
-    assert (again.new, again.merged, again.unchanged, again.possible) == (0, 0, 2, 0)
+    assert (again.new, again.merged, again.unchanged, again.possible) == (0, 0, 3, 0)
     # The same entry in another file is the same paper, as before.
     other = tmp_path / "other.bib"
     other.write_text(bib.read_text(encoding="utf-8").split("@article{bentley86")[0])
     (third,) = import_files(library, [other])
     assert (third.new, third.merged + third.unchanged) == (0, 1)
+
+
+def test_an_article_and_its_reprint_in_one_file_stay_two_entries(tmp_path: Path):
+    # Furuta's survey in ACM Computing Surveys and reprinted in a book (texbook1.bib).
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{furuta82, title = {Document formatting systems}, author = {R. Furuta},\n"
+        "  year = 1982, pages = {417--472}}\n"
+        "@inbook{furuta82b, title = {Document formatting systems}, author = {R. Furuta},\n"
+        "  year = 1982, pages = {133--220}}\n",
+        encoding="utf-8",
+    )
+    library = Library(tmp_path / "lib")
+    (report,) = import_files(library, [bib])
+    assert (report.new, report.merged, report.possible) == (2, 0, 1)
 
 
 def test_ids_are_stable_across_libraries(tmp_path: Path):
