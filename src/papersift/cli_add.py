@@ -33,18 +33,6 @@ def _when(unix: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(unix))
 
 
-def outcome_line(outcome) -> str:
-    """One identifier's line, as `papersift add` prints it (data made inert)."""
-    typed = one_line(outcome.typed, 80)
-    result = outcome.result
-    if result in ("queued", "failed"):
-        return f"{typed}: {result}: {clean_line(outcome.detail)}"
-    title = one_line(outcome.title, 70)
-    detail = f" ({clean_line(outcome.detail)})" if outcome.detail else ""
-    into = " into" if result == "merged" else ""
-    return f"{typed}: {result}{into} {outcome.paper_id} “{title}”{detail}"
-
-
 def _texts(args: argparse.Namespace) -> str:
     parts: list[str] = []
     for item in args.ids:
@@ -80,7 +68,7 @@ def _show_queue(library_dir: Path) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from papersift.lookup import Lookup, load_lookup_config
+    from papersift.lookup import Lookup, load_lookup_config, outcome_line
     from papersift.store import Library
 
     if args.queue:

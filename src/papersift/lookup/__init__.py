@@ -8,7 +8,7 @@ Core code: no Textual. The CLI (`papersift add`) and the TUI (`+`) both go throu
 from papersift.lookup.config import LookupConfig, load_lookup_config
 from papersift.lookup.identifiers import Identifier, parse_identifier, parse_list
 from papersift.lookup.queue import read_queue, waiting_count
-from papersift.lookup.service import AddReport, Lookup, Outcome
+from papersift.lookup.service import AddReport, Lookup, Outcome, outcome_line
 
 __all__ = [
     "AddReport",
@@ -17,6 +17,7 @@ __all__ = [
     "LookupConfig",
     "Outcome",
     "load_lookup_config",
+    "outcome_line",
     "parse_identifier",
     "parse_list",
     "read_queue",

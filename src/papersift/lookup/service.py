@@ -31,8 +31,17 @@ from papersift.lookup.queue import Failed, QueueState, Waiting, read_queue, writ
 from papersift.models import Paper, Record, Source
 from papersift.readers import ReadResult
 from papersift.store import Library
+from papersift.textsafe import clean_line, one_line
 
-__all__ = ["ARXIV_SOURCE", "DOI_SOURCE", "AddReport", "Lookup", "Outcome", "Progress"]
+__all__ = [
+    "ARXIV_SOURCE",
+    "DOI_SOURCE",
+    "AddReport",
+    "Lookup",
+    "Outcome",
+    "Progress",
+    "outcome_line",
+]
 
 ARXIV_SOURCE = "arXiv"
 DOI_SOURCE = "doi.org"
@@ -54,6 +63,19 @@ class Outcome:
     detail: str = ""
     paper_id: str = ""
     title: str = ""
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """One identifier's line, as `papersift add` prints it and the app shows it: the
+    text as given, then added/merged/updated with the paper, or queued/failed with why
+    (data made inert, `textsafe`)."""
+    typed = one_line(outcome.typed, 80)
+    if outcome.result in ("queued", "failed"):
+        return f"{typed}: {outcome.result}: {clean_line(outcome.detail)}"
+    title = one_line(outcome.title, 70)
+    detail = f" ({clean_line(outcome.detail)})" if outcome.detail else ""
+    into = " into" if outcome.result == "merged" else ""
+    return f"{typed}: {outcome.result}{into} {outcome.paper_id} “{title}”{detail}"
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ from papersift.tui.messages import (
     RankProgress,
     TextsLoaded,
 )
+from papersift.tui.screens.add_ids import LookupRunner
 from papersift.tui.screens.main import MainScreen
 from papersift.tui.styles import css_paths
 from papersift.tui.widgets.paper_list import PaperList
@@ -120,6 +121,8 @@ class PapersiftApp(App[None]):
         self.stop_announced = False
         self._undo: list[Change] = []
         self.main_screen: MainScreen | None = None
+        #: Papers added by arXiv id or DOI: the waiting count and retries (`+`).
+        self.lookups = LookupRunner(self)
         self._theme_ready = False
 
     # ------------------------------------------------------------------ start / stop
@@ -136,6 +139,7 @@ class PapersiftApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
+        self.lookups.start()
 
     def _apply_keymap(self) -> None:
         keys = self.config.keys

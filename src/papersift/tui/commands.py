@@ -105,6 +105,9 @@ class PapersiftCommands(Provider):
             )
             hint = ", ".join(format_names())
             commands.append(("Import files…", partial(import_files, app), hint))
+            commands.append(
+                ("Add papers by arXiv id or DOI…", main.action_add_ids, "ids, URLs, a pasted list")
+            )
             from papersift.tui.screens.review import palette_commands
 
             commands += palette_commands(app, main)

@@ -56,6 +56,13 @@ class RankProgress(Message):
 
 
 @dataclass
+class LookupsChanged(Message):
+    """The number of lookups waiting for the network changed (`screens.add_ids`)."""
+
+    waiting: int
+
+
+@dataclass
 class RankingReady(Message):
     """A new ranking of the inbox (None: not enough decisions to learn from yet)."""
 

@@ -53,10 +53,12 @@ from papersift.tui.messages import (
     IndexProgress,
     IndexReady,
     LibraryChanged,
+    LookupsChanged,
     RankingReady,
     RankProgress,
     TextsLoaded,
 )
+from papersift.tui.screens.add_ids import AddIdsScreen, waiting_text
 from papersift.tui.screens.editing import edit_note, edit_tags
 from papersift.tui.screens.links import LinkActions
 from papersift.tui.widgets.detail import PaperDetail
@@ -193,6 +195,14 @@ class MainScreen(LinkActions, Screen[None]):
         ),
         Binding("J", "scroll_detail(1)", "Scroll details down", show=False, id="detail-down"),
         Binding("K", "scroll_detail(-1)", "Scroll details up", show=False, id="detail-up"),
+        Binding(
+            "plus",
+            "add_ids",
+            "Add by id",
+            show=False,
+            id="add-ids",
+            tooltip="Add papers by arXiv id or DOI (queued when offline)",
+        ),
         # Opening the paper (tui/screens/links.py has the actions).
         Binding(
             "b",
@@ -692,6 +702,8 @@ class MainScreen(LinkActions, Screen[None]):
         elif self.ranking is None and self.view == "status:inbox" and mode.key != "rank":
             # How to start the ranking, until it can run (short: the title is one line).
             parts.append("star or discard to rank")
+        if waiting := self.papersift.lookups.waiting:
+            parts.append(waiting_text(waiting))
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
@@ -920,6 +932,13 @@ class MainScreen(LinkActions, Screen[None]):
         from papersift.tui.screens.duplicates import DuplicatesScreen
 
         self.app.push_screen(DuplicatesScreen())
+
+    def action_add_ids(self) -> None:
+        """Add papers by arXiv id or DOI."""
+        self.app.push_screen(AddIdsScreen())
+
+    def on_lookups_changed(self, message: LookupsChanged) -> None:
+        self._update_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.importing and action in {
