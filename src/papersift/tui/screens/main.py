@@ -689,6 +689,9 @@ class MainScreen(LinkActions, Screen[None]):
         selected = plist.selected_count
         if selected:
             parts.append(f"{selected:,} selected")
+        if waiting := self.papersift.lookups.waiting:
+            # Early in the line: the title is cut at the list's width.
+            parts.append(waiting_text(waiting))
         direction = " reversed" if plist.sort_reverse else ""
         mode = sort_mode(plist.sort)
         label = mode.label
@@ -702,8 +705,6 @@ class MainScreen(LinkActions, Screen[None]):
         elif self.ranking is None and self.view == "status:inbox" and mode.key != "rank":
             # How to start the ranking, until it can run (short: the title is one line).
             parts.append("star or discard to rank")
-        if waiting := self.papersift.lookups.waiting:
-            parts.append(waiting_text(waiting))
         self.query_one("#list-title", Static).update(Content("  ·  ".join(parts)), layout=False)
 
     # ------------------------------------------------------------------ list events
