@@ -230,6 +230,10 @@ def test_export_to_a_relative_name_adds_the_ending_and_names_the_full_path(
     made = export(ids[0], "-o", "drafts/new/refs", "--mkdir")
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "drafts" / "new" / "refs.bib").exists()
+    # A folder is no file name, with or without a slash.
+    folder = export(ids[0], "-o", "drafts")
+    assert folder.returncode == 1 and "is a folder; give a file name" in folder.stderr
+    assert not (tmp_path / "drafts.bib").exists()
     # Nothing matching: no folder is made for nothing.
     none = export("-q", "tag:nosuchtag", "-o", "empty/refs", "--mkdir")
     assert none.returncode == 1 and not (tmp_path / "empty").exists()

@@ -502,12 +502,15 @@ def _export_target(output: str | None, fmt: str, mkdir: bool) -> Path | None:
     """The file `export -o OUTPUT` writes (None: stdout): the format's ending added when
     the name has none, absolute; a missing folder is created with --mkdir, else named
     in the error (issue #18 item 10)."""
-    from papersift.exporters import export_path
+    from papersift.exporters import EXPORT_FORMATS, export_path
     from papersift.fsutil import describe_os_error
 
     if output in (None, "-"):
         return None
     target = export_path(output, fmt)
+    if target.is_dir():
+        example = target / f"papers{EXPORT_FORMATS[fmt].extension}"
+        raise PapersiftError(f"{target} is a folder; give a file name, e.g. {example}")
     folder = target.parent
     if not folder.is_dir():
         if folder.exists() or not mkdir:

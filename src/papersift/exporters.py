@@ -167,6 +167,9 @@ def export_path(raw: str, fmt: str) -> Path:
     ending added when the name has none, and made absolute against the working
     directory, so what is reported is where the file is (issue #18 item 10: "reading"
     was saved as ./reading and reported as "reading")."""
+    typed = Path(raw).expanduser()
+    if typed.is_dir():
+        return typed.absolute()  # a folder is no file name: the caller says so
     return Path(path_with_extension(raw, fmt)).expanduser().absolute()
 
 

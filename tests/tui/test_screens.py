@@ -134,7 +134,9 @@ async def test_triage_status_keys_decide_and_advance(host, lib_dir: Path) -> Non
             await settle(pilot)
         assert screen.position == 4
         assert screen.progress_text() == "4 / 6 triaged"
-        assert "4 / 6 triaged" in screen_text(app)
+        # The top line counts this sitting and the library (issue #18 item 11).
+        n = len(app.library.papers)
+        assert f"4 decided this sitting · 4 / {n} screened" in screen_text(app)
         assert "paper 5 of 6" in screen_text(app)
         # i sets a paper back to the inbox (and advances too).
         await pilot.press("k", "i")
@@ -221,7 +223,9 @@ async def test_triage_counts_earlier_decisions_and_ends_all_done(host, open_libr
         assert screen.at_end
         text = screen_text(app)
         assert "All done!" in text
-        assert "3 / 3 triaged" in text
+        assert "All 3 papers of this list are triaged" in text
+        # The one read before this sitting counts for the library, not for the sitting.
+        assert f"2 decided this sitting · 3 / {len(library.papers)} screened" in text
         # Nothing to decide past the end; k shows the last paper again.
         await pilot.press("r")
         await settle(pilot)
@@ -1070,13 +1074,24 @@ async def test_export_refuses_a_folder_and_reports_write_errors(host, tmp_path: 
         path_input.value = str(tmp_path)
         await pilot.press("ctrl+s")
         await settle(pilot)
+        # A missing folder is offered to be created (issue #18 item 10); "no" saves nothing.
         path_input.value = str(tmp_path / "missing-dir" / "x.bib")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "There is no folder" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("n")
+        await settle(pilot)
+        # A file where the folder should be cannot be written to.
+        (tmp_path / "a-file").write_text("x", encoding="utf-8")
+        path_input.value = str(tmp_path / "a-file" / "x.bib")
         await pilot.press("ctrl+s")
         await settle(pilot)
         messages = [n.message for n in app._notifications]
         assert any("is a folder" in m for m in messages), messages
-        assert any("x.bib: cannot write" in m for m in messages), messages
+        assert any("Not saved: there is no folder" in m for m in messages), messages
+        assert any("a-file is a file, not a folder" in m for m in messages), messages
         assert app.results == []
+        assert not (tmp_path / "missing-dir").exists()
 
 
 @NEEDS_EXPORT

@@ -922,7 +922,10 @@ class MainScreen(LinkActions, Screen[None]):
             and plist.sort in ("rank", DEFAULT_SORT)
             and not plist.sort_reverse
         )
-        self.app.push_screen(TriageScreen(plist.ids, start=plist.cursor, ranked=ranked))
+        name = view_title(self.view) + (" (filtered)" if plist.has_query else "")
+        self.app.push_screen(
+            TriageScreen(plist.ids, start=plist.cursor, ranked=ranked, list_name=name)
+        )
 
     def action_screening(self) -> None:
         from papersift.tui.screens.screening import ScreeningScreen

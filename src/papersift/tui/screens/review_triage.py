@@ -104,10 +104,10 @@ class ReviewTriageScreen(TriageScreen):
         decided = self.current_review.decision_of(pid, self.me)
         return decided.decision if decided is not None else DEFAULT_STATUS
 
-    def show(self) -> None:
-        super().show()
+    def top_progress(self) -> tuple[str, int, int]:
+        # A review counts its own papers, screened by me.
         done, total = self.triaged_count(), len(self.paper_ids)
-        self.query_one("#triage-progress", Static).update(plain(f"{done} / {total} screened"))
+        return f"{done} / {total} screened", done, total
 
     def _state_text(self, entry: Entry) -> Text:
         r = self.current_review

@@ -6,9 +6,13 @@ paper; j/k (or →/←) move without deciding; u undoes the last change and goes
 the paper it was made on. Keys agree with the main screen: i inbox, r to-read,
 w reading, x read, d discarded, s star, t tags, n note.
 
-"Triaged" means any status but inbox. The top line counts them over the list
-("37 / 318 triaged") with a progress bar; past the last paper an "all done" panel says
-what is left (g jumps to the first paper still in the inbox).
+"Triaged" (screened) means any status but inbox. The top line counts what was decided
+in this sitting and the library's papers screened so far, with a bar for the latter
+("12 decided this sitting · 52 / 318 screened"), whichever list triage was opened on;
+the position names that list ("paper 13 of 279 in Inbox"). Issue #18 item 11: the
+count over the list alone restarted at "0 / 279" after 40 decisions and read
+"10 / 10 100%" on To read. Past the last paper an "all done" panel says what is left
+of the list (g jumps to the first paper still in the inbox).
 
 Changes go through `app.perform` (thread worker + undo stack); the screen redraws when
 the app posts `LibraryChanged`.
@@ -42,7 +46,7 @@ from papersift.models import DEFAULT_STATUS, STATUS_LABELS, Entry
 from papersift.ranking.live import next_model
 from papersift.ranking.ranker import explain_for, screening_progress
 from papersift.ranking.settings import StopRule, model_named
-from papersift.textsafe import clean_line
+from papersift.textsafe import clean_line, one_line
 from papersift.tui.bindings import STATUS_KEYS, key_of
 from papersift.tui.messages import LibraryChanged, RankingReady, TextsLoaded
 from papersift.tui.safe_text import plain
@@ -141,9 +145,13 @@ class TriageScreen(LinkActions, Screen[None]):
         Binding("escape,q", "back", "Back", id="triage.back"),
     ]
 
-    def __init__(self, ids: list[str], start: int = 0, *, ranked: bool = False) -> None:
+    def __init__(
+        self, ids: list[str], start: int = 0, *, ranked: bool = False, list_name: str = ""
+    ) -> None:
         super().__init__()
         self.paper_ids = list(dict.fromkeys(ids))
+        #: The list triage was opened on, as the main screen names it ("Inbox").
+        self.list_name = list_name
         #: Follow the ranking: re-order the papers ahead as it learns.
         self.ranked = ranked
         self._shown_at = time.monotonic()
@@ -155,6 +163,12 @@ class TriageScreen(LinkActions, Screen[None]):
         #: Ids of the list whose status is not inbox (kept up to date from LibraryChanged,
         #: so a keypress costs O(changed papers), not O(list): lists can be 100k long).
         self._triaged: set[str] = set()
+        #: The list's statuses when the screen opened, and the papers whose status
+        #: differs from it now: "decided this sitting" (an undo takes one back).
+        self._status_at_start: dict[str, str] = {}
+        self._decided_here: set[str] = set()
+        #: Papers of the whole library out of the inbox (kept up to date the same way).
+        self._screened: set[str] = set()
 
     @property
     def papersift(self) -> Any:
@@ -187,6 +201,7 @@ class TriageScreen(LinkActions, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._status_at_start = {pid: self._status(pid) for pid in self.paper_ids}
         self._recount()
         self.show()
         self.query_one("#triage-hint", Static).update(plain(self.hint()))
@@ -225,10 +240,37 @@ class TriageScreen(LinkActions, Screen[None]):
     def _recount(self, ids: frozenset[str] | None = None) -> None:
         """Refresh which papers are triaged: those in `ids`, or all of them (None)."""
         for pid in self.paper_ids if ids is None else ids & self._members:
-            if self._status(pid) != DEFAULT_STATUS:
+            status = self._status(pid)
+            if status != DEFAULT_STATUS:
                 self._triaged.add(pid)
             else:
                 self._triaged.discard(pid)
+            if status != self._status_at_start.get(pid, status):
+                self._decided_here.add(pid)
+            else:
+                self._decided_here.discard(pid)
+        library = self.papersift.library
+        if ids is None:
+            self._screened = {
+                pid
+                for pid, t in library.triage.items()
+                if t.status != DEFAULT_STATUS and pid in library.papers
+            }
+            return
+        for pid in ids:
+            pid = library.canonical_id(pid)
+            if pid in library.papers and library.triage_of(pid).status != DEFAULT_STATUS:
+                self._screened.add(pid)
+            else:
+                self._screened.discard(pid)
+
+    def top_progress(self) -> tuple[str, int, int]:
+        """The top line's text and its bar's (done, total): this sitting's decisions and
+        the library's papers screened."""
+        screened, total = len(self._screened), len(self.papersift.library.papers)
+        sitting = len(self._decided_here)
+        text = f"{sitting:,} decided this sitting · {screened:,} / {total:,} screened"
+        return text, screened, total
 
     def triaged_count(self) -> int:
         """Papers of the list with a status other than inbox."""
@@ -247,14 +289,15 @@ class TriageScreen(LinkActions, Screen[None]):
         """Redraw for the current position and library state."""
         total = len(self.paper_ids)
         done = self.triaged_count()
-        self.query_one("#triage-progress", Static).update(plain(f"{done} / {total} triaged"))
-        bar = self.query_one(ProgressBar)
-        bar.update(total=max(total, 1), progress=done)
+        text, bar_done, bar_total = self.top_progress()
+        self.query_one("#triage-progress", Static).update(plain(text))
+        self.query_one(ProgressBar).update(total=max(bar_total, 1), progress=bar_done)
+        where = f" in {one_line(self.list_name, 28)}" if self.list_name else ""
         if self.at_end:
-            self.query_one("#triage-position", Static).update(plain("end of list"))
+            self.query_one("#triage-position", Static).update(plain(f"end of list{where}"))
         else:
             self.query_one("#triage-position", Static).update(
-                plain(f"paper {self.position + 1} of {total}")
+                plain(f"paper {self.position + 1:,} of {total:,}{where}")
             )
         self.set_class(self.at_end, "-done")
         if self.at_end:
