@@ -4,6 +4,7 @@ processes, permanent failures that change nothing, dedupe and arXiv versions."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,10 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from papersift.cli import main
 from papersift.lookup import Lookup, LookupConfig, load_lookup_config, read_queue
 from papersift.lookup.arxiv import parse_feed
+from papersift.lookup.doi import record_from_csl
 from papersift.lookup.fetch import Permanent, RateLimiter
 from papersift.lookup.queue import FILE_NAME
 from papersift.store import Library
@@ -355,3 +359,61 @@ def test_hostile_metadata_is_data(env: Services, library_path: Path, capsys):
     assert paper.abstract == "Line one \x1b[31mred\x1b[0m"  # JATS tags dropped
     # User state a record carries is not taken from a lookup.
     assert library.triage_of(paper.id).is_default()
+
+
+# ---------------------------------------------------------------------- hostile answers
+
+_FEED = recorded("arxiv-three.xml")
+
+
+def _flipped(data) -> bytes:
+    """The recorded feed with a few bytes changed, cut or repeated."""
+    raw = bytearray(_FEED)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    end = data.draw(st.integers(0, len(raw)))
+    return bytes(raw[:end])
+
+
+@given(st.binary(max_size=400) | st.builds(_flipped, st.data()))
+@settings(max_examples=150, deadline=None)
+def test_any_arxiv_answer_is_a_feed_or_a_permanent_error(data: bytes):
+    try:
+        feed = parse_feed(data)
+    except Permanent:
+        return
+    for entry in feed.entries:
+        assert entry.title and entry.arxiv
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "author", "issued", "DOI", "URL", "abstract", "container-title"]),
+        _json_values,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_any_csl_answer_is_a_record_or_a_permanent_error(item: dict):
+    try:
+        record = record_from_csl(json.dumps(item).encode(), "10.1000/x")
+    except Permanent:
+        return
+    assert record.title and record.doi and record.triage is None
+
+
+def test_deeply_nested_answers_do_not_crash():
+    deep = b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>' + b"<b>" * 50000
+    deep += b"x" + b"</b>" * 50000 + b"</title></entry></feed>"
+    assert parse_feed(deep).entries == []  # no id: not a paper
+    with pytest.raises(Permanent, match="nested too deeply"):
+        record_from_csl(b"[" * 100000 + b"]" * 100000, "10.1000/x")

@@ -87,6 +87,8 @@ def _parse_xml(data: bytes) -> Element:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
         raise Permanent(f"malformed XML from arXiv: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know
+        raise Permanent(f"unreadable XML from arXiv: {exc}") from None
     return builder.close()
 
 

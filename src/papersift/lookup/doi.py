@@ -39,6 +39,8 @@ def record_from_csl(data: bytes, doi: str) -> Record:
         item = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Permanent(f"the answer is not CSL-JSON: {exc}") from None
+    except RecursionError:
+        raise Permanent("the answer is not CSL-JSON: nested too deeply") from None
     if not isinstance(item, dict):
         raise Permanent(f"the answer is a JSON {type(item).__name__}, not a CSL-JSON item")
     try:

@@ -213,6 +213,10 @@ class AddIdsScreen(ModalScreen[None]):
         except PapersiftError as exc:
             app.call_from_thread(self._finished, None, str(exc))
             return
+        except Exception as exc:  # a bug must not leave the dialog stuck "looking up"
+            app.log.error("lookup failed", exc)
+            app.call_from_thread(self._finished, None, f"{type(exc).__name__}: {exc}")
+            return
         app.call_from_thread(self._finished, report, "")
 
     def _finished(self, report: AddReport | None, error: str) -> None:
