@@ -417,3 +417,20 @@ def test_deeply_nested_answers_do_not_crash():
     assert parse_feed(deep).entries == []  # no id: not a paper
     with pytest.raises(Permanent, match="nested too deeply"):
         record_from_csl(b"[" * 100000 + b"]" * 100000, "10.1000/x")
+
+
+def test_an_add_refreshes_the_auto_exports_and_reading_the_queue_does_not(
+    env: Services, library_path: Path, capsys, tmp_path: Path
+):
+    out = tmp_path / "papers.bib"
+    add(library_path, "10.1038/nature14539", capsys=capsys)
+    assert main(["--library", str(library_path), "export", "-o", str(out), "--keep-updated"]) == 0
+    first = out.read_text()
+    assert "Deep learning" in first and "Attention" not in first
+    status, _ = add(library_path, "1706.03762", capsys=capsys)
+    assert status == 0
+    assert "Attention Is All You Need" in out.read_text()
+    before = out.stat().st_mtime_ns
+    add(library_path, "--queue", capsys=capsys)
+    add(library_path, "1706.03762", capsys=capsys)  # nothing new: nothing to rewrite
+    assert out.stat().st_mtime_ns == before

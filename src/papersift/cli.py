@@ -929,7 +929,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that may change what an auto-export holds (see `refresh_auto_exports`).
 _CHANGING_COMMANDS = frozenset(
-    ("import", "add", "star", "unstar", "status", "tag", "note", "dedupe", "key")
+    ("import", "star", "unstar", "status", "tag", "note", "dedupe", "key")
 )
 
 #: Options whose value often starts with "-" (a negated query term such as -is:read).

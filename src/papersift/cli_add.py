@@ -2,7 +2,8 @@
 `papersift.lookup`.
 
 One line per identifier: added / merged / updated / queued: reason / failed: reason.
-The exit status is 1 when any failed (queued is not a failure: it will be retried).
+The exit status is 1 when any failed (queued is not a failure: it will be retried). The
+auto-exports are refreshed after an add that changed the library (`--queue` reads only).
 `--retry` runs the queue, `--queue` lists it, `--clear-failed` forgets what failed.
 """
 
@@ -103,6 +104,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         report = lookup.add(library, text, progress=progress, use_cache=not args.refresh)
     for outcome in report.outcomes:
         _out(outcome_line(outcome))
+    if any(o.result in ("added", "merged", "updated") for o in report.outcomes):
+        from papersift.cli import refresh_auto_exports
+
+        refresh_auto_exports(args)
     if report.waiting:
         n = report.waiting
         _out(
