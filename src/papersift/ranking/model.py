@@ -149,20 +149,34 @@ def scores(fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None)
     """Every row's score (higher: more likely relevant), in `space.ids` order.
 
     `extra` (rows × columns, like the space) adds the user's tags' terms."""
-    result = space.matrix @ fitted.coef + fitted.intercept
+    result = space.matrix @ fitted.coef
     if extra is not None:
         result = result + extra @ fitted.coef
-    return np.asarray(result, dtype=np.float64)
+    return np.asarray(result, dtype=np.float64) + fitted.intercept
 
 
 def probabilities(
     fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None
 ) -> np.ndarray:
     """Every row's probability of being relevant, in `space.ids` order."""
-    logits = space.matrix @ fitted.prob_coef + fitted.prob_intercept
+    logits = space.matrix @ fitted.prob_coef
     if extra is not None:
         logits = logits + extra @ fitted.prob_coef
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+    return 1.0 / (1.0 + np.exp(-(np.asarray(logits, dtype=np.float64) + fitted.prob_intercept)))
+
+
+def scores_and_probabilities(
+    fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`scores` and `probabilities` in one pass over the rows (at 100k papers each pass
+    unpacks 31M entries)."""
+    both = np.stack([fitted.coef, fitted.prob_coef], axis=1)
+    products = space.matrix @ both
+    if extra is not None:
+        products = products + np.asarray(extra @ both)
+    values = np.asarray(products[:, 0], dtype=np.float64) + fitted.intercept
+    logits = np.asarray(products[:, 1], dtype=np.float64) + fitted.prob_intercept
+    return values, 1.0 / (1.0 + np.exp(-logits))
 
 
 def rank_order(values: Sequence[float] | np.ndarray) -> np.ndarray:

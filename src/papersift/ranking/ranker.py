@@ -36,7 +36,8 @@ from papersift.ranking.features import (
     term_label,
     terms_of,
 )
-from papersift.ranking.model import Fitted, fit, probabilities, rank_order, scores
+from papersift.ranking.model import Fitted, fit, rank_order, scores_and_probabilities
+from papersift.ranking.rows import PackedRows
 from papersift.ranking.screening import Progress, progress
 from papersift.ranking.settings import DEFAULT_MODEL, DEFAULT_STOP, ModelSpec, StopRule, model_named
 
@@ -61,7 +62,7 @@ RELEVANT_STATUSES = frozenset({"to-read", "reading", "read"})
 #: A tag's weight in a paper's row (rows have norm 1).
 TAG_WEIGHT = 0.5
 #: Bump when the cache file's layout or the features change.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: Papers embedded per batch when building, so progress can be reported.
 BUILD_BATCH = 2000
 
@@ -330,8 +331,7 @@ class Ranker:
         labelled = list(labels)
         fitted = fit(space, labels, spec, extra=_tag_rows(labelled, tags))
         extra = _tag_rows(space.ids, tags) if tags else None
-        values = scores(fitted, space, extra)
-        probs = probabilities(fitted, space, extra)
+        values, probs = scores_and_probabilities(fitted, space, extra)
         undecided = np.ones(len(space.ids), dtype=bool)
         undecided[space.rows_of(labels)] = False
         cand_rows = np.flatnonzero(undecided)
@@ -346,16 +346,14 @@ class Ranker:
         if path is None or not path.exists():
             return
         try:
-            from scipy.sparse import csr_matrix
-
             with np.load(path, allow_pickle=False) as data:
                 if int(data["format"]) != CACHE_FORMAT or int(data["columns"]) != FEATURE_COLUMNS:
                     return
                 ids = [str(x) for x in data["ids"]]
-                matrix = csr_matrix(
-                    (data["data"], data["indices"], data["indptr"]),
-                    shape=(len(ids), FEATURE_COLUMNS),
+                matrix = PackedRows(
+                    data["data"], data["low"], data["bands"], data["indptr"], FEATURE_COLUMNS
                 )
+                matrix.keep_plain_if_small()
                 weighted_at = int(data["weighted_at"])
                 # Counts and idf are kept for the columns in use only (see _save_cache).
                 used = data["used_columns"]
@@ -393,7 +391,8 @@ class Ranker:
                     columns=FEATURE_COLUMNS,
                     ids=np.array(space.ids, dtype=str),
                     data=m.data,
-                    indices=m.indices,
+                    low=m.low,
+                    bands=m.bands,
                     indptr=m.indptr,
                     # Most of the 2**20 columns are unused: 8 MB of zeros left out.
                     used_columns=used,
@@ -409,11 +408,17 @@ class Ranker:
             Path(tmp).unlink(missing_ok=True)
 
 
+def _packed_subset(rows: PackedRows, picked: np.ndarray) -> PackedRows:
+    subset = rows.select(picked)
+    subset.keep_plain_if_small()
+    return subset
+
+
 def _subset(space: FeatureSpace, keep: Sequence[str]) -> FeatureSpace:
     rows = space.rows_of(keep)
     return FeatureSpace(
         ids=list(keep),
-        matrix=space.matrix[rows],
+        matrix=_packed_subset(space.matrix, rows),
         doc_counts=space.doc_counts,
         idf=space.idf,
         norms=space.norms[rows],
