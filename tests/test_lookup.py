@@ -260,6 +260,14 @@ def test_a_503_waits_and_a_later_404_is_parked_not_retried(
     assert len(server.requests) == before
     assert lookup.clear_failed(library) == 1
     assert read_queue(library_path).failed == []
+    server.doi_mode = "503"
+    lookup.add(library, "10.1234/late")
+    server.doi_mode = "ok"
+    lookup.retry(library)
+    assert [f.key for f in read_queue(library_path).failed] == ["doi:10.1234/late"]
+    server.dois["10.1234/late"] = server.dois["10.5555/hostile"]  # registered at last
+    assert lookup.add(library, "10.1234/late").outcomes[0].result in ("added", "merged")
+    assert read_queue(library_path).failed == []
 
 
 def test_a_broken_queue_file_is_named_and_never_overwritten(

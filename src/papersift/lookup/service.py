@@ -401,6 +401,11 @@ class Lookup:
         for ident in found:
             if waiting.pop(ident.key, None) is not None:
                 changed = True
+        done = {i.key for i in found}
+        if any(f.key in done for f in state.failed):
+            # Added after all (the DOI was registered meanwhile): no longer a failure.
+            state.failed = [f for f in state.failed if f.key not in done]
+            changed = True
         for ident, miss in misses.items():
             entry = waiting.get(ident.key)
             if miss.transient:
