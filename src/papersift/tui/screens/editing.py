@@ -151,11 +151,12 @@ def similar_tags(app: Any, paper: Any) -> list[str]:
     return [s.tag for s in found]
 
 
-def edit_note(app: Any, entry: Entry, *, perform: Perform | None = None) -> None:
+def edit_note(app: Any, entry: Entry, *, perform: Perform | None = None, panel: str = "") -> None:
     """Open the note editor on `entry`'s note; a changed note is saved as one change
     (closing without a change, or back to the same text, writes nothing). If another
     screen opens over the editor, the note so far is saved then (and again on close if
-    it changed after)."""
+    it changed after). `panel` places it (`note_editor.PANELS`: triage mode's "side"
+    or "bottom" keep the paper in view)."""
     from papersift.tui.screens.note_editor import NoteEditor
 
     library = app.library
@@ -168,4 +169,4 @@ def edit_note(app: Any, entry: Entry, *, perform: Perform | None = None) -> None
             saved[0] = note
             run(lambda: actions.set_note(library, pid, note))
 
-    app.push_screen(NoteEditor(entry.paper.title, entry.triage.note, save=save), save)
+    app.push_screen(NoteEditor(entry.paper.title, entry.triage.note, save=save, panel=panel), save)

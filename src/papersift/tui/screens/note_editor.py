@@ -11,6 +11,11 @@ the text to `save` *synchronously* (the message queue is shutting down, so the u
 `call_next` would never run); `save` then runs while the app is exiting and must not
 rely on a worker (see `PapersiftApp.perform`).
 
+In triage mode the editor is a panel beside the paper (`panel="side"`, on terminals
+of `SIDE_PANEL_MIN_WIDTH` columns and more) or below it (`panel="bottom"`), over a
+background left undimmed, so the abstract stays readable while the note is written
+(issue #18 item 12: the centred dialog covered the paper).
+
 Notes can come from shared reading lists, so the text is shown through `clean_block()`:
 escape codes appear as `␛` instead of reaching the terminal. If the user closes the
 editor without editing, the original note (escape codes and all) is kept as it was.
@@ -32,6 +37,11 @@ from papersift.tui.bindings import key_of
 from papersift.tui.safe_text import plain
 from papersift.tui.screens.editing import TypedTextGuard
 
+#: From this many columns on, triage mode puts the note editor beside the paper.
+SIDE_PANEL_MIN_WIDTH = 100
+#: Where the editor can sit: a centred dialog (""), or a panel beside or below.
+PANELS = ("", "side", "bottom")
+
 
 class NoteEditor(TypedTextGuard, ModalScreen[str | None]):
     """Edit one paper's note; returns the new text, or None if it did not change."""
@@ -44,11 +54,19 @@ class NoteEditor(TypedTextGuard, ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, title: str, note: str, save: Callable[[str | None], None] | None = None
+        self,
+        title: str,
+        note: str,
+        save: Callable[[str | None], None] | None = None,
+        *,
+        panel: str = "",
     ) -> None:
         """`save(text)` is told the note when another screen opens over the editor and
-        when the app quits with it open (None: unchanged)."""
-        super().__init__()
+        when the app quits with it open (None: unchanged). `panel` is one of `PANELS`."""
+        if panel not in PANELS:
+            raise ValueError(f"panel must be one of {PANELS}, not {panel!r}")
+        super().__init__(classes=f"-panel -{panel}" if panel else None)
+        self.panel = panel
         self.paper_title = title
         self.original = note
         self.save = save

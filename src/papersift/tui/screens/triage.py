@@ -527,8 +527,17 @@ class TriageScreen(LinkActions, Screen[None]):
             edit_tags(self.papersift, [entry], perform=self._perform)
 
     def action_note(self) -> None:
+        from papersift.tui.screens.note_editor import SIDE_PANEL_MIN_WIDTH
+
         if (entry := self.current_entry()) is not None:
-            edit_note(self.papersift, entry, perform=self._perform)
+            # Beside the paper when there is room, else below it; the paper narrows
+            # (or stays) so that its abstract is not covered while the note is written.
+            panel = "side" if self.size.width >= SIDE_PANEL_MIN_WIDTH else "bottom"
+            self.set_class(True, f"-noting-{panel}")
+            edit_note(self.papersift, entry, perform=self._perform, panel=panel)
+
+    def on_screen_resume(self) -> None:
+        self.remove_class("-noting-side", "-noting-bottom")
 
     def action_move(self, step: int) -> None:
         self._go(self.position + step)
