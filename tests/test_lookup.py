@@ -167,6 +167,34 @@ def test_the_rate_limit_spaces_requests_three_seconds(
     assert clock.sleeps == [3.0, 3.0, 3.0]
 
 
+def test_the_rate_limit_holds_across_processes_sharing_a_stamp(tmp_path: Path):
+    clock = FakeClock()
+    stamp = tmp_path / "arxiv.stamp"
+    app = RateLimiter(3.0, clock=clock, sleep=clock.sleep, shared=stamp)
+    shell = RateLimiter(3.0, clock=clock, sleep=clock.sleep, shared=stamp)
+    app.wait()
+    clock.now += 1.0
+    shell.wait()  # another process, 1 s later: waits the remaining 2 s
+    assert clock.sleeps == [2.0]
+    assert float(stamp.read_text()) == clock.now
+    stamp.write_text(repr(clock.now + 10_000))  # the clock was set back
+    app.wait()
+    assert clock.sleeps == [2.0, 3.0]
+    stamp.write_text("garbage")
+    shell.wait()  # an unreadable stamp: this limiter's own last request counts (long ago)
+    assert clock.sleeps == [2.0, 3.0]
+    assert float(stamp.read_text()) == clock.now  # and the stamp is good again
+    app.wait()
+    assert clock.sleeps == [2.0, 3.0, 3.0]
+
+
+def test_only_arxiv_itself_shares_the_stamp(tmp_path: Path):
+    real = Lookup(tmp_path, LookupConfig())
+    assert real.limiter.shared is not None and real.limiter.shared.parent != tmp_path
+    local = Lookup(tmp_path, LookupConfig(arxiv_api="http://127.0.0.1:9/api/query"))
+    assert local.limiter.shared is None
+
+
 def test_arxiv_dois_go_to_arxiv(server: Services, lookup_for, library_path: Path):
     library = Library(library_path)
     report = lookup_for(library_path).add(library, "https://doi.org/10.48550/arXiv.1706.03762")

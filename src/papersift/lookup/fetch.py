@@ -10,15 +10,20 @@ injectable clock and sleep, so tests check it without waiting.
 from __future__ import annotations
 
 import http.client
+import os
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from papersift import __version__
 
-__all__ = ["MAX_BYTES", "Permanent", "RateLimiter", "Transient", "get"]
+__all__ = ["MAX_BYTES", "Permanent", "RateLimiter", "Transient", "get", "shared_stamp"]
 
 #: No metadata answer comes near this; a bigger one is refused, not read into memory.
 MAX_BYTES = 16 * 1024 * 1024
@@ -36,7 +41,14 @@ class Permanent(Exception):
 
 
 class RateLimiter:
-    """At most one request every `interval` seconds (across calls of one process)."""
+    """At most one request every `interval` seconds.
+
+    Within one process by default; with `shared` (a stamp file), across every process
+    of the user that shares it: the app retrying its queue and `papersift add` in a
+    shell then never send arXiv two requests within the interval. The shared stamp is
+    wall-clock time (it outlives processes); a stamp from the future (the clock was set
+    back) never makes a request wait more than one interval.
+    """
 
     def __init__(
         self,
@@ -44,21 +56,47 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: Path | None = None,
     ) -> None:
         self.interval = interval
-        self.clock = clock
+        self.clock = time.time if shared is not None and clock is time.monotonic else clock
         self.sleep = sleep
+        self.shared = shared
         self._last: float | None = None
         self._lock = threading.Lock()
+
+    def _pause(self, last: float | None) -> None:
+        if last is not None:
+            pause = min(self.interval, last + self.interval - self.clock())
+            if pause > 0:
+                self.sleep(pause)
 
     def wait(self) -> None:
         """Sleep until a request may be sent, and count it as sent."""
         with self._lock:
-            if self._last is not None:
-                pause = self._last + self.interval - self.clock()
-                if pause > 0:
-                    self.sleep(pause)
-            self._last = self.clock()
+            if self.shared is None:
+                self._pause(self._last)
+                self._last = self.clock()
+                return
+            try:
+                with FileLock(f"{self.shared}.lock", timeout=10 * self.interval):
+                    try:
+                        last: float | None = float(self.shared.read_text())
+                    except (OSError, ValueError):
+                        last = self._last
+                    self._pause(last)
+                    self._last = self.clock()
+                    self.shared.write_text(repr(self._last))
+            except (OSError, Timeout):
+                # No shared stamp to be had (a read-only temp dir): this process's own.
+                self._pause(self._last)
+                self._last = self.clock()
+
+
+def shared_stamp() -> Path:
+    """The user's arXiv request stamp: in the temp dir, so no library and no home
+    directory is written by a lookup."""
+    return Path(tempfile.gettempdir()) / f"papersift-arxiv-{os.getuid()}.stamp"
 
 
 def _reason(exc: BaseException) -> str:

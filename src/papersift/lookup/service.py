@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from papersift.importer import FileReport, import_results
 from papersift.lookup import arxiv, doi
 from papersift.lookup.cache import ResponseCache
 from papersift.lookup.config import ARXIV_INTERVAL, LookupConfig, load_lookup_config
-from papersift.lookup.fetch import Permanent, RateLimiter, Transient, get
+from papersift.lookup.fetch import Permanent, RateLimiter, Transient, get, shared_stamp
 from papersift.lookup.identifiers import Identifier, parse_list
 from papersift.lookup.queue import Failed, QueueState, Waiting, read_queue, write_queue
 from papersift.models import Paper, Record, Source
@@ -152,7 +153,13 @@ class Lookup:
     ) -> None:
         self.library_dir = Path(library_dir)
         self.config = config if config is not None else load_lookup_config()
-        self.limiter = limiter if limiter is not None else RateLimiter(ARXIV_INTERVAL)
+        if limiter is None:
+            # arXiv's terms bind every papersift of the user; a local server or mirror
+            # (tests, `[lookup] arxiv_api`) is not arXiv and keeps its own pace.
+            host = urlsplit(self.config.arxiv_api).hostname or ""
+            shared = shared_stamp() if host == "arxiv.org" or host.endswith(".arxiv.org") else None
+            limiter = RateLimiter(ARXIV_INTERVAL, shared=shared)
+        self.limiter = limiter
         self.cache = ResponseCache(self.library_dir)
         self.fetch = fetch
         self._busy = threading.Lock()
