@@ -96,7 +96,8 @@ class RateLimiter:
 def shared_stamp() -> Path:
     """The user's arXiv request stamp: in the temp dir, so no library and no home
     directory is written by a lookup."""
-    return Path(tempfile.gettempdir()) / f"papersift-arxiv-{os.getuid()}.stamp"
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"papersift-arxiv-{user}.stamp"
 
 
 def _reason(exc: BaseException) -> str:
