@@ -58,6 +58,8 @@ CORE_MODULES = [
     "papersift.review.prisma",
     "papersift.review.workflow",
     "papersift.cli_review",
+    "papersift.saved_views",
+    "papersift.cli_views",
     "papersift.cli_add",
     "papersift.lookup",
     "papersift.lookup.arxiv",

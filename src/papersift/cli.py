@@ -70,15 +70,23 @@ def _selected(
         starred=getattr(args, "starred", False),
         tags=getattr(args, "tag", None) or (),
         status=getattr(args, "status", None),
-        sort=getattr(args, "sort", None) or "library",
+        sort=getattr(args, "sort", None),
         reverse=getattr(args, "reverse", False),
         scores=scores if scores is not None else _rank_scores(args, library),
     )
 
 
 def _rank_scores(args: argparse.Namespace, library):
-    """The ranking's scores when the order asked for is predicted relevance."""
-    if getattr(args, "sort", None) != "rank":
+    """The ranking's scores when the order asked for (or a saved view's) is predicted
+    relevance."""
+    from papersift.views import UserViews, effective_sort, parse_view
+
+    sort = getattr(args, "sort", None)
+    if sort is None and library is not None:
+        user = UserViews.of_library(library)
+        view = parse_view(getattr(args, "view", None) or "all", user)
+        sort = effective_sort(view, None, False, user)[0]
+    if sort != "rank":
         return None
     from papersift.cli_rank import rank_scores
 
@@ -700,7 +708,9 @@ def _add_filters(p: argparse.ArgumentParser, *, with_status: bool = True) -> Non
         "--view",
         metavar="V",
         help="papers of one view, as in the app's sidebar: inbox, starred, to-read, reading, "
-        "read, discarded, all (the default), tag:NAME, source:FILE",
+        "read, discarded, all (the default), new (since the app last closed), tag:NAME, "
+        "source:FILE, or a saved view's NAME (`papersift views`; saved:NAME also works, "
+        "and built-in views win on a clash)",
     )
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument(
@@ -716,10 +726,10 @@ def _add_sort(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sort",
         choices=list(SORTS),
-        default="library",
+        default=None,
         help="order: "
         + "; ".join(f"{m.key}: {m.help}" for m in SORTS.values())
-        + " (default: library)",
+        + " (default: library, or a saved view's own sort)",
     )
     p.add_argument("--reverse", action="store_true", help="reverse the order")
 
@@ -911,6 +921,10 @@ def build_parser() -> argparse.ArgumentParser:
     from papersift.cli_review import add_review_parser
 
     add_review_parser(sub)
+
+    from papersift.cli_views import add_views_parser
+
+    add_views_parser(sub)
 
     from papersift.cli_add import add_add_parser
 

@@ -3,7 +3,7 @@
 Layout of a library directory::
 
     corpus.json    papers (bibliographic data), possible duplicates, id aliases
-    triage.json    the user's state: stars, statuses, tags, notes; duplicate decisions
+    triage.json    the user's state: stars, statuses, tags, notes; duplicate decisions; saved views
     ui.json        where the TUI was (view, query, cursor, theme)
     .lock          serialises writers across processes (filelock)
     backups/       rotating copies of triage.json, the file that holds months of work
@@ -60,6 +60,8 @@ LOCK_TIMEOUT = 30.0
 WAIT_NOTICE_AFTER = 1.0
 #: Generations of triage.json kept in backups/.
 BACKUP_GENERATIONS = 5
+#: The key of ui.json that holds when the TUI last closed the library (`last_closed`).
+CLOSED_AT = "closed_at"
 #: Minimum seconds between two backups, so a burst of keystrokes is one generation.
 BACKUP_INTERVAL = 300.0
 
@@ -666,6 +668,38 @@ class Library:
             table: KeyedTable = self._triage_db.table("auto_exports")  # type: ignore[assignment]
             table.delete_many([reg_id])
 
+    # ------------------------------------------------------------------ saved views
+    # Kept in triage.json (table "views", {view id: row}): the user's, like tags, so its
+    # backups cover them; the rows' meaning is `saved_views`'s.
+
+    def saved_view_rows(self) -> dict[str, dict[str, Any]]:
+        """View id -> saved view row, as on disk now (another process's writes included)."""
+        table: KeyedTable = self._triage_db.table("views")  # type: ignore[assignment]
+        return {k: dict(v) for k, v in table.raw().items()}
+
+    def update_saved_views(
+        self,
+        change: Callable[[dict[str, dict[str, Any]]], Mapping[str, dict[str, Any] | None]],
+    ) -> dict[str, dict[str, Any]]:
+        """Apply `change(rows on disk now)` under the lock: it returns {id: new row, or
+        None to delete}; each row it returns is one write, so a rename is never half done.
+        Returns every row afterwards. `change` may raise to write nothing."""
+        with self.locked():
+            rows = self.saved_view_rows()
+            updates = dict(change(rows))
+            put = {k: v for k, v in updates.items() if v is not None}
+            gone = [k for k, v in updates.items() if v is None and k in rows]
+            if put or gone:
+                self._backup_triage()
+                self._write_meta(self._triage_db)
+                table: KeyedTable = self._triage_db.table("views")  # type: ignore[assignment]
+                table.put_many(put)
+                table.delete_many(gone)
+            rows.update(put)
+            for key in gone:
+                rows.pop(key, None)
+            return rows
+
     def write_corpus(
         self,
         papers: Mapping[str, Paper],
@@ -731,6 +765,18 @@ class Library:
         except (OSError, orjson.JSONDecodeError):
             return {}
         return data if isinstance(data, dict) else {}
+
+    def last_closed(self) -> float:
+        """When the TUI last closed this library (seconds since the epoch; 0.0 if it never
+        ran here). It records that in ui.json (`CLOSED_AT`); a ui.json from before it did
+        was last written as the TUI closed, so its modification time stands in."""
+        value = self.load_ui_state().get(CLOSED_AT)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            return float(value)
+        try:
+            return (self.path / "ui.json").stat().st_mtime
+        except OSError:
+            return 0.0
 
     def save_ui_state(self, state: dict[str, Any]) -> None:
         """Remember the TUI's place; failures are ignored (it is a convenience)."""

@@ -5,9 +5,12 @@ A view is named by a key, the same in the TUI's sidebar, its saved state and the
 
     status:inbox  starred  status:to-read  status:reading  status:read
     status:discarded  all  tag:<tag>  source:<file name>  duplicates
+    new  saved:<name>
 
 ("duplicates" is the possible-duplicates review: the TUI opens a screen for it, the CLI
-lists the pairs with `papersift dedupe`; it has no paper list of its own.)
+lists the pairs with `papersift dedupe`; it has no paper list of its own. "new" holds
+the papers added since the TUI last closed the library; "saved:<name>" is a saved view,
+`papersift.saved_views`. Both need the library's `UserViews`, passed as `user=`.)
 
 A sort mode is one row of `SORTS`; `order` puts ids in that order. Everything here works
 on plain mappings (the corpus dict and a snapshot of the triage dict) so a worker thread
@@ -18,11 +21,13 @@ CLI's `--view/--query/--sort` options run.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from papersift.models import STATUS_LABELS, STATUSES, Entry, Paper, PapersiftError, Triage
+from papersift.saved_views import SAVED_PREFIX, UserViews
 from papersift.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -33,12 +38,16 @@ __all__ = [
     "DEFAULT_SORT",
     "DEFAULT_VIEW",
     "DUPLICATES",
+    "NEW",
     "SORTS",
     "SortMode",
+    "UserViews",
     "ViewCounts",
     "ViewResult",
+    "ViewSorts",
     "count_sources",
     "count_tags",
+    "effective_sort",
     "filter_view",
     "is_known_view",
     "order",
@@ -53,6 +62,9 @@ __all__ = [
 
 DEFAULT_VIEW = "status:inbox"
 DUPLICATES = "duplicates"
+#: The papers that arrived since the TUI last closed the library.
+NEW = "new"
+_NO_USER = UserViews()
 
 
 # ---------------------------------------------------------------------- views
@@ -74,38 +86,65 @@ def view_title(key: str) -> str:
         return f"Source: {one_line(key[7:])}"
     if key == DUPLICATES:
         return "Possible duplicates"
+    if key == NEW:
+        return "New since last session"
+    if key.startswith(SAVED_PREFIX):
+        return f"Saved: {one_line(key[len(SAVED_PREFIX) :])}"
     return one_line(key)
 
 
-def is_known_view(key: str, counts: Mapping[str, int] | None = None) -> bool:
+def is_known_view(
+    key: str, counts: Mapping[str, int] | None = None, user: UserViews | None = None
+) -> bool:
     """True for a key naming a view with a paper list (tags and sources must exist in
-    `counts` when it is given)."""
-    if key in ("starred", "all") or key in (f"status:{s}" for s in STATUSES):
+    `counts` when it is given, saved views in `user` when it is given)."""
+    if key in ("starred", "all", NEW) or key in (f"status:{s}" for s in STATUSES):
         return True
     if key.startswith(("tag:", "source:")) and len(key.split(":", 1)[1]) > 0:
         return counts is None or key in counts
+    if key.startswith(SAVED_PREFIX) and len(key) > len(SAVED_PREFIX):
+        return user is None or any(v.key == key for v in user.saved)
     return False
 
 
-def parse_view(text: str) -> str:
-    """The view key a user typed (`--view`): a key as above, or the short forms
-    "inbox", "to-read", … for statuses. Raises `PapersiftError` naming the choices."""
+def parse_view(text: str, user: UserViews | None = None) -> str:
+    """The view key a user typed (`--view`): a key as above, the short forms "inbox",
+    "to-read", … for statuses, or the name of a saved view in `user` (without regard
+    to case). Built-in views win over saved names (which `saved_views.check_name` keeps
+    apart anyway); `saved:NAME` always means the saved view. Raises `PapersiftError`
+    naming the choices."""
     text = text.strip()
     if text in STATUSES:
         text = f"status:{text}"
-    if is_known_view(text):
+    if is_known_view(text) and not text.startswith(SAVED_PREFIX):
         return text
-    choices = ", ".join(["inbox", "starred", *STATUSES[1:], "all", "tag:NAME", "source:FILE"])
-    raise PapersiftError(f"unknown view {text!r}; use one of: {choices}")
+    saved = (user or _NO_USER).saved_view(text)
+    if saved is not None:
+        return saved.key
+    choices = ", ".join(
+        ["inbox", "starred", *STATUSES[1:], "all", NEW, "tag:NAME", "source:FILE", "saved:NAME"]
+    )
+    names = ", ".join(repr(v.name) for v in (user or _NO_USER).saved)
+    more = f"; saved views: {names}" if names else ""
+    raise PapersiftError(f"unknown view {text!r}; use one of: {choices}{more}")
 
 
-def view_members(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> list[str]:
+def view_members(
+    key: str,
+    papers: Mapping[str, Paper],
+    triage: Mapping[str, Triage],
+    user: UserViews | None = None,
+) -> list[str]:
     """The ids a view holds, in library order.
 
     Only the few triaged papers are looked at for status/star/tag views, so a view of a
     100k library costs one pass of set lookups. `triage` should be a snapshot
-    (`dict(library.triage)`) when another thread may write meanwhile.
+    (`dict(library.triage)`) when another thread may write meanwhile. A saved view
+    needs its query answered: `filter_view` lists it.
     """
+    if key == NEW:
+        since = (user or _NO_USER).since
+        return [pid for pid, p in papers.items() if p.added > since]
     if key.startswith("status:"):
         status = key[7:]
         if status == "inbox":
@@ -142,9 +181,17 @@ def view_as_query(key: str) -> str | None:
     return None
 
 
-def view_size(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> int:
+def view_size(
+    key: str,
+    papers: Mapping[str, Paper],
+    triage: Mapping[str, Triage],
+    user: UserViews | None = None,
+) -> int:
     """How many papers `view_members` would list, without listing them where cheap
     (status, starred and all views look only at the triaged papers)."""
+    if key == NEW:
+        since = (user or _NO_USER).since
+        return sum(1 for p in papers.values() if p.added > since)
     if key == "all":
         return len(papers)
     if key == "starred":
@@ -156,7 +203,7 @@ def view_size(key: str, papers: Mapping[str, Paper], triage: Mapping[str, Triage
                 1 for pid, t in triage.items() if t.status != "inbox" and pid in papers
             )
         return sum(1 for pid, t in triage.items() if t.status == status and pid in papers)
-    return len(view_members(key, papers, triage))
+    return len(view_members(key, papers, triage, user))
 
 
 def count_tags(papers: Mapping[str, Paper], triage: Mapping[str, Triage]) -> dict[str, int]:
@@ -187,6 +234,11 @@ class ViewCounts:
     tags: dict[str, int]
     sources: dict[str, int]
     duplicates: int
+    #: The saved views' keys, in sidebar order, with their counts (None: not known yet,
+    #: their query needs the word index, which is being built).
+    saved: dict[str, int | None] = field(default_factory=dict)
+    #: Saved views that cannot be shown, and why (a query that no longer parses).
+    saved_errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def compute(
@@ -195,12 +247,17 @@ class ViewCounts:
         triage: Mapping[str, Triage],
         duplicates: int,
         sources: dict[str, int] | None = None,
+        *,
+        user: UserViews | None = None,
+        search: Search | None = None,
     ) -> ViewCounts:
         """Counts from the triaged papers only (the rest are untouched inbox papers).
 
         `sources` (file -> papers) can be passed when the corpus did not change since it
         was last computed: it is the one count that needs a pass over every paper.
-        `duplicates` is the number of open possible-duplicate pairs.
+        `duplicates` is the number of open possible-duplicate pairs. The saved views of
+        `user` are counted by `search` (as the list would show them, but unsorted);
+        without one, or while it cannot answer yet, their counts are None.
         """
         counts = {f"status:{s}": 0 for s in STATUSES}
         starred = 0
@@ -224,23 +281,48 @@ class ViewCounts:
         for name, n in sources.items():
             counts[f"source:{name}"] = n
         counts[DUPLICATES] = duplicates
-        return cls(counts=counts, tags=tags, sources=sources, duplicates=duplicates)
+        user = user or _NO_USER
+        counts[NEW] = view_size(NEW, papers, triage, user)
+        saved: dict[str, int | None] = {}
+        errors: dict[str, str] = {}
+        for view in user.saved:
+            saved[view.key] = None
+            if search is None:
+                continue
+            result = filter_view(view.key, "", "library", False, papers, triage, search, user=user)
+            if result.view_error is not None:
+                errors[view.key] = result.view_error
+            elif not result.indexing:
+                saved[view.key] = counts[view.key] = len(result.ids)
+        return cls(counts, tags, sources, duplicates, saved, errors)
 
     @classmethod
-    def of_library(cls, library: Library, sources: dict[str, int] | None = None) -> ViewCounts:
+    def of_library(
+        cls,
+        library: Library,
+        sources: dict[str, int] | None = None,
+        *,
+        user: UserViews | None = None,
+        search: Search | None = None,
+    ) -> ViewCounts:
         """`compute` over `library` as it is now (one snapshot of its triage: writers may
         update it meanwhile)."""
         return cls.compute(
-            library.papers, dict(library.triage), len(library.open_possible()), sources
+            library.papers,
+            dict(library.triage),
+            len(library.open_possible()),
+            sources,
+            user=user,
+            search=search,
         )
 
     def sections(self) -> list[tuple[str | None, list[str]]]:
         """The views in sidebar order, grouped under section titles (None: no title).
         Tags and sources are listed only when there are some."""
-        out: list[tuple[str | None, list[str]]] = [
-            (None, ["status:inbox", "starred"]),
-            ("Status", [*(f"status:{s}" for s in STATUSES if s != "inbox"), "all"]),
-        ]
+        out: list[tuple[str | None, list[str]]] = [(None, ["status:inbox", "starred", NEW])]
+        if self.saved:
+            out.append(("Saved views", list(self.saved)))
+        out.append(("Status", [*(f"status:{s}" for s in STATUSES if s != "inbox"), "all"]))
         if self.tags:
             out.append(("Tags", [f"tag:{t}" for t in self.tags]))
         if self.sources:
@@ -430,6 +512,33 @@ class ViewResult:
     position: int | None = None
     #: The query needs the word index, which is not ready: `ids` is the view unfiltered.
     indexing: bool = False
+    #: The view itself cannot be shown (a saved view deleted elsewhere, or whose query
+    #: no longer parses): why. `ids` is empty.
+    view_error: str | None = None
+
+
+def _saved_part(view: str, user: UserViews) -> tuple[str, Query | None, str | None]:
+    """A view key's base view and the saved query it adds (None for none), or why the
+    saved view cannot be shown."""
+    if not view.startswith(SAVED_PREFIX):
+        return view, None, None
+    saved = user.saved_view(view)
+    if saved is None:
+        name = one_line(view[len(SAVED_PREFIX) :])
+        return view, None, f"There is no saved view named {name!r} any more."
+    if not saved.query.strip():
+        return saved.base, None, None
+    from papersift.query import QueryError, parse
+
+    try:
+        return saved.base, parse(saved.query), None
+    except QueryError as exc:
+        return (
+            saved.base,
+            None,
+            f"The saved view {saved.name!r} has a query that no longer parses: {exc} "
+            f"in {one_line(saved.query)!r}. Save it again (S) with a query that does.",
+        )
 
 
 def filter_view(
@@ -442,47 +551,73 @@ def filter_view(
     search: Search,
     *,
     scores: Mapping[str, Mapping[str, float]] | None = None,
+    user: UserViews | None = None,
 ) -> ViewResult:
     """The papers of `view` matching query `text`, in sort order.
 
     `search(query, ranked=…)` answers the query (see `Search`). Status and starred views
     are ANDed to the query as index terms; tag and source views keep their own rules,
-    applied to the hits. A malformed query gives a result with `error` set and no ids.
+    applied to the hits. A saved view (of `user`) is its base view with its query ANDed
+    to `text`; `total` is then what the saved view holds. A malformed query gives a
+    result with `error` set and no ids; a saved view that cannot be shown one with
+    `view_error` set.
     """
     mode = sort_mode(sort)
     ctx = SortContext(papers, triage, scores=scores or {})
-    if not text.strip():
-        ids = order(view_members(view, papers, triage), ctx, mode.key, reverse)
+    user = user or _NO_USER
+    base, saved, view_error = _saved_part(view, user)
+    if view_error is not None:
+        return ViewResult([], 0, bool(text.strip()), view_error=view_error)
+    if not text.strip() and saved is None:
+        ids = order(view_members(base, papers, triage, user), ctx, mode.key, reverse)
         return ViewResult(ids, len(ids), False)
     # Imported here: a view without a query (most CLI calls) never pays for numpy.
     from papersift.query import Query, QueryError, parse
 
-    try:
-        query = parse(text)
-    except QueryError as exc:
-        return ViewResult([], view_size(view, papers, triage), True, exc.reason, exc.position)
-    as_terms = view_as_query(view)
+    typed = Query()
+    if text.strip():
+        try:
+            typed = parse(text)
+        except QueryError as exc:
+            return ViewResult(
+                [], view_size(base, papers, triage, user), True, exc.reason, exc.position
+            )
+    as_terms = view_as_query(base)
     members: set[str] | None = None
+    view_terms = saved.terms if saved is not None else ()
     if as_terms is None:
-        in_view = view_members(view, papers, triage)
+        in_view = view_members(base, papers, triage, user)
         total = len(in_view)
         members = set(in_view)
     else:
-        total = view_size(view, papers, triage)
-        query = Query(parse(as_terms).terms + query.terms)
-    hits = search(query, ranked=mode.ranks_query)
+        total = view_size(base, papers, triage, user)
+        view_terms = parse(as_terms).terms + view_terms
+    hits = search(Query(view_terms + typed.terms), ranked=mode.ranks_query)
+    if saved is not None and hits is not None:
+        if typed.terms:
+            held = search(Query(view_terms), ranked=False)
+            total = len(_present(held, papers, members)) if held is not None else total
+        else:
+            total = len(_present(hits, papers, members))
     if hits is None:
-        ids = order(view_members(view, papers, triage), ctx, mode.key, reverse)
+        if saved is not None:  # the saved query needs the word index: nothing to show yet
+            return ViewResult([], 0, bool(text.strip()), indexing=True)
+        ids = order(view_members(base, papers, triage, user), ctx, mode.key, reverse)
         return ViewResult(ids, len(ids), False, indexing=True)
-    # A paper another process just removed may linger in the index.
-    ids = list(filter(papers.__contains__, hits))
-    if members is not None:
-        ids = list(filter(members.__contains__, ids))
+    ids = _present(hits, papers, members)
     if not mode.ranks_query:  # else ranked by the index: best first, ties in library order
         mode.sort(ids, ctx)
     if reverse:
         ids.reverse()
-    return ViewResult(ids, total, True)
+    return ViewResult(ids, total, bool(text.strip()))
+
+
+def _present(hits: list[str], papers: Mapping[str, Paper], members: set[str] | None) -> list[str]:
+    # A paper another process just removed may linger in the index.
+    ids = list(filter(papers.__contains__, hits))
+    if members is not None:
+        ids = list(filter(members.__contains__, ids))
+    return ids
 
 
 def select(
@@ -493,7 +628,7 @@ def select(
     starred: bool = False,
     tags: Iterable[str] = (),
     status: str | None = None,
-    sort: str = "library",
+    sort: str | None = None,
     reverse: bool = False,
     search: Search | None = None,
     scores: Mapping[str, Mapping[str, float]] | None = None,
@@ -501,20 +636,26 @@ def select(
     """The entries the CLI's `--view/--query/--starred/--tag/--status/--sort` options
     describe: `filter_view`'s papers, narrowed by the other filters (all must match).
 
-    `search` answers the query (default: a one-shot `LiveIndex` of `library`);
-    `scores` feeds sorts that read them (the "rank" sort: `RANK_SCORES`). A
-    malformed query raises its `QueryError`; an unknown view, sort or status a
-    `PapersiftError` naming the choices.
+    `view` may name a saved view (`parse_view`); `sort` None is the saved view's sort,
+    else library order. `search` answers the query (default: a one-shot `LiveIndex` of
+    `library`); `scores` feeds sorts that read them (the "rank" sort: `RANK_SCORES`). A
+    malformed query raises its `QueryError`; an unknown view, sort or status, or a
+    saved view that cannot be shown, a `PapersiftError` naming the choices or why.
     """
     if status is not None and status not in STATUSES:
         raise PapersiftError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-    view = parse_view(view)
-    sort_mode(sort)
+    user = UserViews.of_library(library)
+    view = parse_view(view, user)
+    sort, reverse = effective_sort(view, sort, reverse, user)
     papers = library.papers
     triage = dict(library.triage)
     if search is None:
-        search = _one_shot_search(library)
-    result = filter_view(view, query or "", sort, reverse, papers, triage, search, scores=scores)
+        search = one_shot_search(library)
+    result = filter_view(
+        view, query or "", sort, reverse, papers, triage, search, scores=scores, user=user
+    )
+    if result.view_error is not None:
+        raise PapersiftError(result.view_error)
     if result.error is not None:
         from papersift.query import QueryError
 
@@ -536,7 +677,83 @@ def select(
     return [library.entry(pid) for pid in ids]
 
 
-def _one_shot_search(library: Library) -> Search:
+def effective_sort(
+    view: str, sort: str | None, reverse: bool, user: UserViews | None = None
+) -> tuple[str, bool]:
+    """The sort a command asked for, else the saved view's own (`reverse` flips it),
+    else library order. `PapersiftError` for an unknown sort."""
+    if sort is None:
+        saved = (user or _NO_USER).saved_view(view) if view.startswith(SAVED_PREFIX) else None
+        if saved is None:
+            return "library", reverse
+        with contextlib.suppress(PapersiftError):
+            return sort_mode(saved.sort).key, saved.reverse != reverse
+        return "library", reverse
+    return sort_mode(sort).key, reverse
+
+
+@dataclass
+class ViewSorts:
+    """The sort of each view (#18 item 6): sorting To read by title leaves the inbox as
+    it was. `chosen` holds what the user picked, per view key; a view never sorted by
+    hand has its saved sort (saved views), predicted relevance (the inbox, once there is
+    a ranking: issue #12) or `DEFAULT_SORT`."""
+
+    chosen: dict[str, tuple[str, bool]] = field(default_factory=dict)
+
+    def sort_of(
+        self, view: str, *, ranked: bool = False, user: UserViews | None = None
+    ) -> tuple[str, bool]:
+        """(sort key, reversed) for `view`."""
+        if view in self.chosen:
+            return self.chosen[view]
+        saved = (user or _NO_USER).saved_view(view) if view.startswith(SAVED_PREFIX) else None
+        if saved is not None and saved.sort in SORTS:
+            return saved.sort, saved.reverse
+        if view == DEFAULT_VIEW and ranked:
+            return "rank", False
+        return DEFAULT_SORT, False
+
+    def choose(self, view: str, sort: str, reverse: bool) -> None:
+        """The user sorted `view` so."""
+        self.chosen[view] = (sort_mode(sort).key, reverse)
+
+    def renamed(self, old: str, new: str) -> None:
+        """A view's key changed (a saved view renamed): its sort follows."""
+        if old in self.chosen:
+            self.chosen[new] = self.chosen.pop(old)
+
+    def forget(self, view: str) -> None:
+        """Drop the sort of a view that is gone."""
+        self.chosen.pop(view, None)
+
+    def to_state(self) -> dict[str, list[Any]]:
+        """The sorts as JSON for the TUI's saved state."""
+        return {view: [sort, reverse] for view, (sort, reverse) in self.chosen.items()}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ViewSorts:
+        """The sorts from the TUI's saved state (`to_state` under "sorts"); a state from
+        before sorts were per view gives its one sort to the view it was on, unless that
+        was the default (which left the inbox free to follow the ranking). Anything
+        unreadable is left out."""
+        chosen: dict[str, tuple[str, bool]] = {}
+        sorts = state.get("sorts")
+        if isinstance(sorts, dict):
+            for view, value in sorts.items():
+                if isinstance(view, str) and isinstance(value, list) and len(value) == 2:
+                    with contextlib.suppress(PapersiftError, TypeError):
+                        chosen[view] = (sort_mode(value[0]).key, bool(value[1]))
+        elif isinstance(state.get("sort"), str) and isinstance(state.get("view"), str):
+            reverse = bool(state.get("sort_reverse", False))
+            with contextlib.suppress(PapersiftError):
+                sort = sort_mode(state["sort"]).key
+                if sort != DEFAULT_SORT or reverse:
+                    chosen[state["view"]] = (sort, reverse)
+        return cls(chosen)
+
+
+def one_shot_search(library: Library) -> Search:
     """A `Search` over `library` for one command: reads the texts and builds the word
     index only if the query needs them (from the index cache when it fits), and leaves
     the cache as it was (a one-shot command should not pay for writing it)."""

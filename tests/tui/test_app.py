@@ -570,11 +570,14 @@ async def test_sidebar_switches_views(make_app, lib_path) -> None:
         assert plist(app).ids == [first]
         assert plist(app).has_focus
         assert "Starred" in str(main_of(app).query_one("#list-title", Static).render())
-        # ] and [ step through the views.
+        # ] and [ step through the views (Starred, New since last session, To read).
+        await pilot.press("right_square_bracket")
+        await settle(pilot, app)
+        assert main_of(app).view == "new"
         await pilot.press("right_square_bracket")
         await settle(pilot, app)
         assert main_of(app).view == "status:to-read"
-        await pilot.press("left_square_bracket", "left_square_bracket")
+        await pilot.press(*["left_square_bracket"] * 3)
         await settle(pilot, app)
         assert main_of(app).view == "status:inbox"
         # A source view lists the papers of that file.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,7 +26,7 @@ from papersift.actions import Change
 from papersift.models import PapersiftError
 from papersift.query.live import IndexEvents, LiveIndex
 from papersift.ranking.live import LiveRanking, RankEvents
-from papersift.store import Library
+from papersift.store import CLOSED_AT, Library
 from papersift.textsafe import clean_line
 from papersift.tui.bindings import keymap_clashes, known_binding_ids
 from papersift.tui.commands import PapersiftCommands
@@ -97,6 +98,8 @@ class PapersiftApp(App[None]):
         self.config = config if config is not None else load_config()
         self.poll_seconds = poll_seconds
         self.ui_state: dict[str, Any] = library.load_ui_state()
+        #: When the last session ended: "New since last session" holds what came after.
+        self.session_since = library.last_closed()
         #: The search index: built in a worker (`start_index_build`), its events
         #: turned into messages here.
         self.live = LiveIndex(
@@ -199,9 +202,11 @@ class PapersiftApp(App[None]):
         return state
 
     def save_ui_state(self) -> None:
-        """Remember view, query, sort, cursor and theme (now, on this thread)."""
+        """Remember view, query, sort, cursor and theme, and that the session ends now
+        (`Library.last_closed`; called as the app closes), on this thread."""
         with contextlib.suppress(Exception):
             self.ui_state = self.current_ui_state()
+        self.ui_state[CLOSED_AT] = time.time()
         self.library.save_ui_state(self.ui_state)
 
     def save_ui_state_soon(self) -> None:

@@ -21,7 +21,6 @@ cursor. Filtering and counting run in thread workers; changes go through `app.pe
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -70,7 +69,9 @@ from papersift.views import (
     DEFAULT_VIEW,
     DUPLICATES,
     RANK_SCORES,
+    UserViews,
     ViewCounts,
+    ViewSorts,
     count_tags,
     cycle_sorts,
     filter_view,
@@ -193,6 +194,18 @@ class MainScreen(LinkActions, Screen[None]):
             id="search-all",
             tooltip="The same filter over all papers (the All papers view)",
         ),
+        Binding(
+            "S",
+            "save_view",
+            "Save view",
+            show=False,
+            id="save-view",
+            tooltip="Save the filter and sort of this view as a named view (sidebar, 1-9)",
+        ),
+        *(
+            Binding(str(n), f"saved_view({n})", f"Saved view {n}", show=False, id=f"saved-view-{n}")
+            for n in range(1, 10)
+        ),
         Binding("J", "scroll_detail(1)", "Scroll details down", show=False, id="detail-down"),
         Binding("K", "scroll_detail(-1)", "Scroll details up", show=False, id="detail-up"),
         Binding(
@@ -241,6 +254,8 @@ class MainScreen(LinkActions, Screen[None]):
         indexing: bool = False
         #: Nothing in the view matched but papers elsewhere do: how many per status.
         elsewhere: dict[str, int] | None = None
+        #: The view cannot be shown (a saved view gone or broken): why.
+        view_error: str | None = None
 
     @dataclass
     class CountsDone(Message):
@@ -279,10 +294,10 @@ class MainScreen(LinkActions, Screen[None]):
         self.importing = False
         #: The inbox's ranking, as the app last announced it (None: not ranked yet).
         self.ranking: Ranking | None = None
-        #: The user chose a sort for the inbox since the ranking appeared (or before):
-        #: the ranking no longer takes the inbox over.
-        self._sort_chosen = False
         self._rank_status = ""
+        #: The sort of each view (`views.ViewSorts`), restored at mount. Once the user
+        #: sorts the inbox, the ranking no longer takes it over.
+        self.sorts = ViewSorts()
 
     @property
     def papersift(self) -> PapersiftApp:
@@ -354,11 +369,10 @@ class MainScreen(LinkActions, Screen[None]):
             and (not view.startswith("tag:") or view[4:] in self._all_tags())
         ):
             self.view = view
-        sort = state.get("sort")
-        if isinstance(sort, str):
-            with contextlib.suppress(PapersiftError):  # a sort this version no longer has
-                self.paper_list.sort = sort_mode(sort).key
-        self.paper_list.sort_reverse = bool(state.get("sort_reverse", False))
+        if self.view.startswith("saved:") and not is_known_view(view, user=self.user_views()):
+            self.view = DEFAULT_VIEW  # deleted since (by another process)
+        self.sorts = ViewSorts.from_state(state)
+        self.paper_list.sort, self.paper_list.sort_reverse = self._sort_of(self.view)
         query = state.get("query")
         if isinstance(query, str):
             self.filter_bar.set_text(query)
@@ -489,7 +503,12 @@ class MainScreen(LinkActions, Screen[None]):
         ranking = self.ranking
         scores = {RANK_SCORES: ranking.by_id} if ranking is not None else None
         search = self.papersift.live.search
-        result = filter_view(view, text, sort, reverse, papers, triage, search, scores=scores)
+        user = self.user_views()
+        result = filter_view(
+            view, text, sort, reverse, papers, triage, search, scores=scores, user=user
+        )
+        if result.view_error is not None:
+            return self.FilterDone(generation, [], 0, False, view_error=result.view_error)
         if result.error is not None:
             return self.FilterDone(
                 generation, [], result.total, True, result.error, result.position
@@ -547,6 +566,8 @@ class MainScreen(LinkActions, Screen[None]):
                 "The library is empty: add papers with `papersift import FILE…` "
                 f"({describe_formats()})."
             )
+        elif message.view_error:
+            plist.empty_message = message.view_error
         elif message.elsewhere:
             plist.empty_message = self._elsewhere_message(message.elsewhere)
         elif message.has_query:
@@ -617,9 +638,10 @@ class MainScreen(LinkActions, Screen[None]):
         self._rank_status = ""
         plist = self.paper_list
         plist.percentiles = message.ranking.percentiles if message.ranking else None
-        if first and self.view == "status:inbox" and not self._sort_chosen:
-            # Predicted relevance is the inbox's order as soon as there is one.
-            plist.sort, plist.sort_reverse = "rank", False
+        if first and self.view == DEFAULT_VIEW:
+            # Predicted relevance is the inbox's order as soon as there is one (unless the
+            # user sorted the inbox otherwise: `ViewSorts`).
+            plist.sort, plist.sort_reverse = self._sort_of(self.view)
         if plist.sort == "rank":
             self.refilter(keep=plist.cursor_id, fallback_index=plist.cursor)
         plist.invalidate()
@@ -642,6 +664,8 @@ class MainScreen(LinkActions, Screen[None]):
             self._waiting_for_index = False
             plist = self.paper_list
             self.refilter(keep=plist.cursor_id, fallback_index=plist.cursor)
+        if self._counts is not None and None in self._counts.saved.values():
+            self._schedule_counts()  # saved views whose queries needed the word index
 
     @on(FilterBar.Changed)
     def _query_changed(self, event: FilterBar.Changed) -> None:
@@ -670,7 +694,8 @@ class MainScreen(LinkActions, Screen[None]):
         stamp = library.corpus_stamp()
         cached = self._sources_cache
         sources = cached[1] if cached is not None and cached[0] == stamp else None
-        counts = ViewCounts.of_library(library, sources)
+        search = self.papersift.live.search
+        counts = ViewCounts.of_library(library, sources, user=self.user_views(), search=search)
         self._sources_cache = (stamp, counts.sources)
         if not get_current_worker().is_cancelled:
             self.post_message(self.CountsDone(counts))
@@ -781,13 +806,40 @@ class MainScreen(LinkActions, Screen[None]):
             return
         self.view = key
         plist = self.paper_list
-        if key == "status:inbox" and self.ranking is not None and plist.sort == DEFAULT_SORT:
-            plist.sort, plist.sort_reverse = "rank", False
+        plist.sort, plist.sort_reverse = self._sort_of(key)
         if self._counts is not None:
             self.sidebar.show_counts(self._counts, key)
         self.refilter()
         self._update_title()
         self.papersift.save_ui_state_soon()
+
+    # ------------------------------------------------------------------ saved views
+
+    def user_views(self) -> UserViews:
+        """The saved views on disk now, and the start of the "new" view."""
+        return UserViews.of_library(self.papersift.library, since=self.papersift.session_since)
+
+    def _sort_of(self, view: str) -> tuple[str, bool]:
+        user = self.user_views() if view.startswith("saved:") else None
+        return self.sorts.sort_of(view, ranked=self.ranking is not None, user=user)
+
+    def action_save_view(self) -> None:
+        """Save this view's filter and sort under a name (`S`)."""
+        from papersift.tui.screens.saved_views import save_current_view
+
+        save_current_view(self)
+
+    def action_saved_view(self, number: int) -> None:
+        """Show the saved view `number` (1-9, in sidebar order)."""
+        keys = self.sidebar.saved_keys()
+        if number > len(keys):
+            have = f"there are {len(keys)}" if keys else "there are none yet"
+            self.papersift.say(
+                f"No saved view {number} ({have}): S saves this view's filter and sort.",
+                severity="warning",
+            )
+            return
+        self.set_view(keys[number - 1])
 
     def action_focus_views(self) -> None:
         self.add_class("-show-sidebar")
@@ -829,8 +881,8 @@ class MainScreen(LinkActions, Screen[None]):
         self._sort_changed()
 
     def _sort_changed(self) -> None:
-        self._sort_chosen = True
         plist = self.paper_list
+        self.sorts.choose(self.view, plist.sort, plist.sort_reverse)
         plist.invalidate()
         self.refilter(keep=plist.cursor_id)
         self._update_title()
@@ -971,5 +1023,6 @@ class MainScreen(LinkActions, Screen[None]):
             "query": self.filter_bar.text,
             "sort": plist.sort,
             "sort_reverse": plist.sort_reverse,
+            "sorts": self.sorts.to_state(),
             "cursor": plist.cursor_id,
         }
