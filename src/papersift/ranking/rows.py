@@ -36,8 +36,8 @@ BAND_BITS = 16
 #: Rows with fewer stored entries than this also keep their plain CSR form (at most
 #: 8 bytes × this: 48 MB): a simulation's thousands of products then cost no unpacking.
 KEEP_PLAIN_BELOW = 6_000_000
-#: Entries unpacked at a time by `@` and `map_blocks` (~32 MB of transient arrays).
-BLOCK_ENTRIES = 2_000_000
+#: Entries unpacked at a time by `@` and `map_blocks` (~16 MB of transient arrays).
+BLOCK_ENTRIES = 1_000_000
 
 _LOW_MASK = (1 << BAND_BITS) - 1
 
