@@ -324,8 +324,8 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
             result["index_ready_after_paint_s"] = round(time.monotonic() - t, 3)
             await pilot.press("slash")
             await pilot.pause()
-            latencies: dict[str, dict[str, Any]] = {}
-            for name, text in QUERIES.items():
+
+            async def measure(text: str) -> tuple[list[float], list[float]]:
                 typed, processing = [], []
                 box = app.query_one("#filter-input", Input)
                 for _ in range(reps):
@@ -346,15 +346,62 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
                     t_settled = next(t for kind, t in events if kind == "settled")
                     typed.append(t_paint - t0)
                     processing.append(t_paint - t_settled)
-                shown = len(app.main_screen.paper_list)
+                return typed, processing
+
+            latencies: dict[str, dict[str, Any]] = {}
+            for name, text in QUERIES.items():
+                typed, processing = await measure(text)
                 latencies[name] = {
                     "query": text,
-                    "shown": shown,
+                    "shown": len(app.main_screen.paper_list),
                     "keystroke": summary_ms(typed),
                     "after_debounce": summary_ms(processing),
                 }
             result["filter"] = latencies
             result["debounce_s"] = DEBOUNCE
+            if args.get("refits", True):
+                result["filter_during_refits"] = await during_refits(measure)
+
+    async def during_refits(measure) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        """The word query typed while the ranking refits back to back in a thread (the
+        app refits in a worker after each decision: this is a burst of decisions)."""
+        import threading
+
+        from papersift.models import Triage
+        from papersift.ranking.ranker import Ranker
+
+        ranker = Ranker(library.rank_cache)
+        await asyncio.to_thread(lambda: (library.ensure_texts(), ranker.prepare(library.papers)))
+        ids = sorted(library.papers)
+        rng = random.Random(7)
+        rng.shuffle(ids)
+        triage = {
+            pid: Triage(starred=n % 5 == 0, status="inbox" if n % 5 == 0 else "discarded")
+            for n, pid in enumerate(ids[:40])
+        }
+        stop = threading.Event()
+        refits: list[float] = []
+
+        def refit_loop() -> None:
+            while not stop.is_set():
+                t = time.perf_counter()
+                ranker.rank(triage)
+                refits.append(time.perf_counter() - t)
+
+        thread = threading.Thread(target=refit_loop, daemon=True)
+        thread.start()
+        try:
+            typed, processing = await measure(QUERIES["word"])
+        finally:
+            stop.set()
+            thread.join()
+        return {
+            "query": QUERIES["word"],
+            "keystroke": summary_ms(typed),
+            "after_debounce": summary_ms(processing),
+            "refits": len(refits),
+            "refit": summary_ms(refits),
+        }
 
     asyncio.run(scenario())
     t_spawn = float(args.get("t_spawn", T_START))
