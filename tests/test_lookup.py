@@ -266,6 +266,27 @@ def test_a_timeout_queues_the_lookup_across_processes_until_a_retry_succeeds(
     assert "Attention Is All You Need" in {p.title for p in Library(library_path).papers.values()}
 
 
+def test_with_no_answer_the_other_lookups_of_a_service_wait_without_asking(
+    server: Services, lookup_for, library_path: Path
+):
+    server.doi_mode = "slow"
+    server.slow_seconds = 1.5
+    library = Library(library_path)
+    started = time.monotonic()
+    report = lookup_for(library_path, timeout=0.3).add(
+        library, "10.1038/nature14539 10.5555/hostile 10.1234/third 1706.03762"
+    )
+    assert time.monotonic() - started < 1.2  # one timeout, not three
+    assert [o.result for o in report.outcomes] == ["queued", "queued", "queued", "added"]
+    assert len([r for r in server.requests if r.startswith("/doi/")]) == 1
+    assert "not asked again" not in report.outcomes[0].detail
+    assert "not asked again" in report.outcomes[1].detail
+    assert report.waiting == 3
+    server.doi_mode = "ok"  # the next round asks each again
+    retried = lookup_for(library_path).retry(library)
+    assert [o.result for o in retried.outcomes] == ["added", "added", "failed"]
+
+
 def test_a_503_waits_and_a_later_404_is_parked_not_retried(
     server: Services, lookup_for, library_path: Path
 ):

@@ -23,7 +23,15 @@ from filelock import FileLock, Timeout
 
 from papersift import __version__
 
-__all__ = ["MAX_BYTES", "Permanent", "RateLimiter", "Transient", "get", "shared_stamp"]
+__all__ = [
+    "MAX_BYTES",
+    "Permanent",
+    "RateLimiter",
+    "Transient",
+    "Unreachable",
+    "get",
+    "shared_stamp",
+]
 
 #: No metadata answer comes near this; a bigger one is refused, not read into memory.
 MAX_BYTES = 16 * 1024 * 1024
@@ -34,6 +42,11 @@ _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 class Transient(Exception):
     """The service could not answer now (offline, timeout, 5xx, 429): queue and retry."""
+
+
+class Unreachable(Transient):
+    """No answer at all (no network, a timeout): the service's other lookups of this
+    round would only wait out their timeouts too."""
 
 
 class Permanent(Exception):
@@ -121,7 +134,7 @@ def get(url: str, *, accept: str, timeout: float) -> bytes:
                 if size > MAX_BYTES:
                     raise Permanent(f"the answer is over {MAX_BYTES // (1024 * 1024)} MB")
                 if time.monotonic() > deadline:
-                    raise Transient(f"no complete answer within {timeout:g} s")
+                    raise Unreachable(f"no complete answer within {timeout:g} s")
                 chunks.append(chunk)
             return b"".join(chunks)
     except urllib.error.HTTPError as exc:
@@ -129,10 +142,10 @@ def get(url: str, *, accept: str, timeout: float) -> bytes:
             raise Transient(f"HTTP {exc.code} {exc.reason}".rstrip()) from None
         raise Permanent(f"HTTP {exc.code} {exc.reason}".rstrip()) from None
     except TimeoutError:
-        raise Transient(f"no answer within {timeout:g} s") from None
+        raise Unreachable(f"no answer within {timeout:g} s") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
-            raise Transient(f"no answer within {timeout:g} s") from None
-        raise Transient(f"cannot reach {request.host}: {_reason(exc)}") from None
+            raise Unreachable(f"no answer within {timeout:g} s") from None
+        raise Unreachable(f"cannot reach {request.host}: {_reason(exc)}") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:  # reset mid-body
         raise Transient(f"cannot read from {request.host}: {_reason(exc)}") from None

@@ -26,7 +26,14 @@ from papersift.importer import FileReport, import_results
 from papersift.lookup import arxiv, doi
 from papersift.lookup.cache import ResponseCache
 from papersift.lookup.config import ARXIV_INTERVAL, LookupConfig, load_lookup_config
-from papersift.lookup.fetch import Permanent, RateLimiter, Transient, get, shared_stamp
+from papersift.lookup.fetch import (
+    Permanent,
+    RateLimiter,
+    Transient,
+    Unreachable,
+    get,
+    shared_stamp,
+)
 from papersift.lookup.identifiers import Identifier, parse_list
 from papersift.lookup.queue import Failed, QueueState, Waiting, read_queue, write_queue
 from papersift.models import Paper, Record, Source
@@ -163,6 +170,8 @@ class Lookup:
         self.cache = ResponseCache(self.library_dir)
         self.fetch = fetch
         self._busy = threading.Lock()
+        #: Services that gave no answer at all in this round: their other ids wait too.
+        self._unreachable: dict[str, str] = {}
 
     # ------------------------------------------------------------------ public
 
@@ -245,12 +254,20 @@ class Lookup:
         papers = [i for i in todo if i.kind == "arxiv"]
         for start in range(0, len(papers), arxiv.MAX_BATCH):
             batch = papers[start : start + arxiv.MAX_BATCH]
-            self._arxiv_batch(batch, found, misses, report)
+            if down := self._unreachable.get("arxiv"):
+                for ident in batch:
+                    misses[ident] = _Miss(down, True)
+            else:
+                self._arxiv_batch(batch, found, misses, report)
             advance(len(batch))
         for ident in todo:
             if ident.kind == "doi":
-                self._doi(ident, found, misses, report)
+                if down := self._unreachable.get("doi"):
+                    misses[ident] = _Miss(down, True)
+                else:
+                    self._doi(ident, found, misses, report)
                 advance(1)
+        self._unreachable.clear()
         for ident in todo:
             if ident in found:
                 self.cache.put(ident, found[ident])
@@ -277,6 +294,8 @@ class Lookup:
             except Transient as exc:
                 for ident in asked:
                     misses[ident] = _Miss(f"arXiv: {exc}", True)
+                if isinstance(exc, Unreachable):
+                    self._unreachable["arxiv"] = f"arXiv: {exc} (not asked again this time)"
                 return
             except Permanent as exc:
                 for ident in asked:
@@ -319,6 +338,9 @@ class Lookup:
             record = doi.record_from_csl(data, ident.value)
         except Transient as exc:
             misses[ident] = _Miss(f"doi.org: {exc}", True)
+            if isinstance(exc, Unreachable):
+                # A dead network: the other DOIs would wait out the timeout one by one.
+                self._unreachable["doi"] = f"doi.org: {exc} (not asked again this time)"
             return
         except Permanent as exc:
             text = str(exc)
