@@ -131,3 +131,19 @@ async def test_the_palette_opens_it_and_another_process_changes_the_count(
         app.lookups.check_queue()
         await settle(pilot, app)
         assert "1 lookup waiting" in title_of(app)
+
+
+async def test_a_broken_queue_and_config_are_said_at_start(
+    make_app, lib_path: Path, config_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PAPERSIFT_DOI_URL", "not a url")
+    monkeypatch.setenv("PAPERSIFT_ARXIV_API", "http://127.0.0.1:9/api/query")  # never the internet
+    (lib_path / "lookup-queue.json").write_text("{broken")
+    app = make_app()
+    said: list[str] = []
+    monkeypatch.setattr(app, "say", lambda message, **kwargs: said.append(message))
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+    assert any("PAPERSIFT_DOI_URL" in m and "not an http(s) URL" in m for m in said)
+    assert any("lookup-queue.json: cannot read the lookup queue" in m for m in said)
+    assert (lib_path / "lookup-queue.json").read_text() == "{broken"

@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, ProgressBar, Static, TextArea
 
-from papersift.lookup import AddReport, Lookup, outcome_line, waiting_count
+from papersift.lookup import AddReport, Lookup, outcome_line, read_queue, waiting_count
 from papersift.lookup.queue import FILE_NAME
 from papersift.models import PapersiftError
 from papersift.tui.bindings import key_of
@@ -59,8 +59,14 @@ class LookupRunner:
     def start(self) -> None:
         """Retry now if lookups wait, then every `RETRY_SECONDS`; follow other
         processes' changes to the queue."""
+        for problem in self.lookup.config.problems:
+            self.app.say(problem, severity="warning", timeout=10)
         if self.app.library.readonly:
             return
+        try:
+            read_queue(self.app.library.path)
+        except PapersiftError as exc:  # waiting_count said 0; the user must hear why
+            self.app.say(str(exc), severity="error", timeout=10)
         if self.waiting:
             self.retry()
         self.app.set_interval(RETRY_SECONDS, self._retry_if_waiting)
