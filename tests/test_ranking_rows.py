@@ -70,8 +70,9 @@ def test_products_selection_and_stacking_agree_with_the_matrix(packed_only: bool
     assert (packed._plain is None) == packed_only
     w = np.random.default_rng(2).random(FEATURE_COLUMNS, dtype=np.float32)
     assert np.allclose(packed @ w, m @ w, rtol=1e-3, atol=1e-4)
-    both = np.stack([w, -w], axis=1)
-    assert np.allclose(packed @ both, m @ both, rtol=1e-3, atol=1e-4)
+    plus, minus = packed.products([w, -w])
+    assert np.allclose(plus, m @ w, rtol=1e-3, atol=1e-4)
+    assert np.allclose(minus, -(m @ w), rtol=1e-3, atol=1e-4)
     picked = np.array([7, 3, 3, 49, 0])
     assert _same(packed[picked], m[picked])
     assert _same(packed[-1], m[49])

@@ -170,12 +170,12 @@ def scores_and_probabilities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`scores` and `probabilities` in one pass over the rows (at 100k papers each pass
     unpacks 31M entries)."""
-    both = np.stack([fitted.coef, fitted.prob_coef], axis=1)
-    products = space.matrix @ both
+    raw, raw_logits = space.matrix.products([fitted.coef, fitted.prob_coef])
     if extra is not None:
-        products = products + np.asarray(extra @ both)
-    values = np.asarray(products[:, 0], dtype=np.float64) + fitted.intercept
-    logits = np.asarray(products[:, 1], dtype=np.float64) + fitted.prob_intercept
+        raw = raw + extra @ fitted.coef
+        raw_logits = raw_logits + extra @ fitted.prob_coef
+    values = np.asarray(raw, dtype=np.float64) + fitted.intercept
+    logits = np.asarray(raw_logits, dtype=np.float64) + fitted.prob_intercept
     return values, 1.0 / (1.0 + np.exp(-logits))
 
 

@@ -46,8 +46,8 @@ class PackedRows:
     """`n` rows × `columns` columns of float values, 4 bytes a stored entry.
 
     Offers what the ranking needs of a matrix: `shape`, `nnz`, `rows[r]` (a CSR matrix
-    of the rows `r`: an int, a slice or an array of row numbers) and `rows @ w` (a
-    dense vector, or `columns × k` array, product).
+    of the rows `r`: an int, a slice or an array of row numbers) and `rows @ w` (its product
+    with a vector; `products` for several in one pass).
     """
 
     __slots__ = ("_plain", "bands", "columns", "data", "indptr", "low")
@@ -178,25 +178,23 @@ class PackedRows:
         return self.select(picked)._unpack(0, len(picked))
 
     def __matmul__(self, w: np.ndarray) -> np.ndarray:
-        """Every row's product with `w` (`columns` values, or `columns × k`)."""
+        """Every row's product with the vector `w` (`columns` values)."""
+        return self.products([w])[0]
+
+    def products(self, vectors: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Every row's product with each of `vectors`, in one pass over the rows.
+
+        (Vectors, not a `columns × k` array: SciPy's product with a strided array takes
+        several times as long as one product a vector.)"""
+        vectors = [np.ascontiguousarray(v) for v in vectors]
         if self._plain is not None:
-            return np.asarray(self._plain @ w)
-        out = np.empty((self.n_rows, *w.shape[1:]), dtype=np.result_type(w.dtype, np.float32))
-        # One contiguous vector a column: SciPy's product with a strided 2-column array
-        # takes twice as long as two products with vectors.
-        vectors = (
-            [np.ascontiguousarray(w)]
-            if w.ndim == 1
-            else [np.ascontiguousarray(w[:, k]) for k in range(w.shape[1])]
-        )
+            return [np.asarray(self._plain @ v) for v in vectors]
+        outs = [np.empty(self.n_rows, dtype=np.result_type(v.dtype, np.float32)) for v in vectors]
         for start, stop in self._blocks():
             block = self._unpack(start, stop)
-            if w.ndim == 1:
-                out[start:stop] = block @ vectors[0]
-            else:
-                for k, vector in enumerate(vectors):
-                    out[start:stop, k] = block @ vector
-        return out
+            for out, vector in zip(outs, vectors, strict=True):
+                out[start:stop] = block @ vector
+        return outs
 
     def map_blocks(self, change: Callable[[int, csr_matrix], None]) -> None:
         """Call `change(first_row, block)` on each block of rows unpacked, and keep the
