@@ -110,6 +110,16 @@ def test_list_piped_pads_and_cuts_nothing(sample: Path) -> None:
     assert max(len(line.split("\t")[3]) for line in lines) > 100
 
 
+def test_list_says_when_no_paper_in_the_library_has_the_field_asked_for(sample: Path) -> None:
+    nothing = run("list", "-q", "year:2023", library=sample)
+    assert nothing.stdout == ""
+    assert "No paper in the library has a year: year: and has:year match nothing." in (
+        nothing.stderr
+    )
+    other = run("list", "-q", "tag:nosuchtag", library=sample)
+    assert other.stdout == other.stderr == ""
+
+
 @pytest.mark.parametrize("columns", [60, 80, 133])
 def test_list_on_a_terminal_fits_its_width(sample: Path, columns: int) -> None:
     out = on_terminal(sample, columns, "list", "--limit", "60")

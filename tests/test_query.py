@@ -1610,3 +1610,25 @@ def test_an_unwritable_cache_place_only_means_no_cache(tmp_path: Path, corpus: l
     index.save_cache(cache)  # no error: only no cache
     assert not cache.exists()
     assert index.search(parse("alignment"))
+
+
+def test_absent_fields_name_what_no_paper_has() -> None:
+    """Issue #18 item 7: year:2023 in a library without years says so."""
+    from papersift.query.language import absent_fields, absent_message
+
+    bare = [Paper(id="a", title="A"), Paper(id="b", title="B", doi="10.1/b")]
+    assert absent_fields(parse("year:2023"), bare) == ["year"]
+    assert absent_fields(parse("has:year alignment"), bare) == ["year"]
+    assert absent_fields(parse("has:doi"), bare) == []
+    assert absent_fields(parse("author:smith has:authors year:..2000"), bare) == [
+        "year",
+        "authors",
+    ]
+    # Excluding papers with a year, or no year term at all, is not about a lack.
+    assert absent_fields(parse("-has:year"), bare) == []
+    assert absent_fields(parse("-year:2020 tag:x"), bare) == []
+    assert absent_fields(parse("year:2023"), [*bare, Paper(id="c", title="C", year=1999)]) == []
+    assert absent_message(["year"]) == (
+        "No paper in the library has a year: year: and has:year match nothing."
+    )
+    assert absent_message([]) == ""

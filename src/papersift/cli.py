@@ -249,6 +249,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         library = _library(args, readonly=True, texts=args.json)
     scores = _rank_scores(args, library) if library is not None else None
     entries = _selected(args, library, scores=scores) if library is not None else []
+    if not entries and args.query and library is not None:
+        from papersift.query.language import absent_fields, absent_message, parse
+
+        # Why nothing matched, when it is the library that lacks the field.
+        absent = absent_message(absent_fields(parse(args.query), library.papers.values()))
+        if absent:
+            _err(f"papersift: {absent}")
     if args.limit:
         entries = entries[: args.limit]
     if args.json:

@@ -38,6 +38,8 @@ field terms score 100. `SearchIndex.search(..., ranked=True)` sorts by score.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from papersift.query.terms import (
     FIELD_KINDS,
@@ -50,7 +52,10 @@ from papersift.query.terms import (
     text_term,
 )
 
-__all__ = ["QUERY_HELP", "parse"]
+if TYPE_CHECKING:
+    from papersift.models import Paper
+
+__all__ = ["QUERY_HELP", "absent_fields", "absent_message", "parse"]
 
 
 def _help_text() -> str:
@@ -164,3 +169,41 @@ def _join_or(items: list[tuple[object, int]]) -> tuple[Term, ...]:
     if pending is not None:
         raise QueryError("OR needs a term on each side", pending)
     return tuple(terms)
+
+
+#: Paper fields a query can need (`has:` value -> the terms that need it, its name).
+#: Abstracts are left out: a lazily opened library has not read them yet.
+_NEEDED_FIELDS: dict[str, tuple[str, str]] = {
+    "year": ("year: and has:year match", "a year"),
+    "doi": ("has:doi matches", "a DOI"),
+    "authors": ("author: and has:authors match", "authors"),
+}
+
+
+def absent_fields(query: Query, papers: Iterable[Paper]) -> list[str]:
+    """The paper fields (`year`, `doi`, `authors`) that a term of `query` requires and
+    no paper of `papers` has: why it matches nothing anywhere, not just in one view.
+    Stops reading `papers` as soon as each field is found once."""
+    wanted: set[str] = set()
+    for term in query.terms:
+        if term.negated:
+            continue
+        if term.kind == "year":
+            wanted.add("year")
+        elif term.kind == "has" and term.value in _NEEDED_FIELDS:
+            wanted.add(term.value)
+        elif term.field == "author":
+            wanted.add("authors")
+    for paper in papers:
+        if not wanted:
+            break
+        wanted = {name for name in wanted if not getattr(paper, name)}
+    return [name for name in _NEEDED_FIELDS if name in wanted]
+
+
+def absent_message(fields: list[str]) -> str:
+    """ "No paper in the library has a year: year: and has:year match nothing." """
+    return " ".join(
+        f"No paper in the library has {_NEEDED_FIELDS[f][1]}: {_NEEDED_FIELDS[f][0]} nothing."
+        for f in fields
+    )

@@ -249,6 +249,8 @@ class MainScreen(LinkActions, Screen[None]):
         keep: str | None = None
         fallback_index: int | None = None
         tags_width: int = 0
+        #: Some paper of `ids` has a year (else the list leaves out the year column).
+        years: bool = True
         #: The query has words and the word index is still being built: `ids` is the
         #: view unfiltered.
         indexing: bool = False
@@ -256,6 +258,9 @@ class MainScreen(LinkActions, Screen[None]):
         elsewhere: dict[str, int] | None = None
         #: The view cannot be shown (a saved view gone or broken): why.
         view_error: str | None = None
+        #: Nothing matched because no paper in the library has a field the query
+        #: needs (`query.language.absent_message`), or "".
+        absent: str = ""
 
     @dataclass
     class CountsDone(Message):
@@ -523,6 +528,12 @@ class MainScreen(LinkActions, Screen[None]):
                 for pid in everywhere.ids:
                     status = triage[pid].status if pid in triage else DEFAULT_STATUS
                     elsewhere[status] = elsewhere.get(status, 0) + 1
+        absent = ""
+        if not ids and result.has_query and not result.indexing:
+            # "No year anywhere" says more than "nothing here" (issue #18 item 7).
+            from papersift.query.language import absent_fields, absent_message, parse
+
+            absent = absent_message(absent_fields(parse(text), papers.values()))
         tags_width = 0
         shown = set(ids) if len(ids) < len(papers) else None
         for pid, t in triage.items():
@@ -536,8 +547,10 @@ class MainScreen(LinkActions, Screen[None]):
             result.total,
             result.has_query,
             tags_width=tags_width,
+            years=any(papers[pid].year is not None for pid in ids if pid in papers),
             indexing=result.indexing,
             elsewhere=elsewhere,
+            absent=absent,
         )
 
     def on_main_screen_filter_done(self, message: FilterDone) -> None:
@@ -568,6 +581,8 @@ class MainScreen(LinkActions, Screen[None]):
             )
         elif message.view_error:
             plist.empty_message = message.view_error
+        elif message.absent:
+            plist.empty_message = message.absent
         elif message.elsewhere:
             plist.empty_message = self._elsewhere_message(message.elsewhere)
         elif message.has_query:
@@ -584,7 +599,11 @@ class MainScreen(LinkActions, Screen[None]):
             keep, fallback = restore, 0
         plist.has_query = message.has_query
         plist.set_rows(
-            message.ids, keep=keep, fallback_index=fallback, tags_width=message.tags_width
+            message.ids,
+            keep=keep,
+            fallback_index=fallback,
+            tags_width=message.tags_width,
+            years=message.years,
         )
         if restore is not None and plist.cursor_id == restore:
             plist.move_cursor_to(restore, center=True)

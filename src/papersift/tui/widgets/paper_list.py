@@ -35,6 +35,10 @@ from papersift.views import DEFAULT_SORT, SORTS, sort_mode
 _BLENDED = frozenset({"header", "cursor", "cursor-blurred", "selected"})
 
 
+#: The last column: how many imported files listed the paper (header "files").
+SOURCES_WIDTH = 5
+
+
 @dataclass(frozen=True, slots=True)
 class Columns:
     """Column widths for one list width (0 = column hidden)."""
@@ -43,24 +47,29 @@ class Columns:
     title: int
     tags: int
     year: int = 4
-    sources: int = 3
+    sources: int = SOURCES_WIDTH
     score: int = 0
 
     @classmethod
-    def for_width(cls, width: int, tags_wanted: int = 28, scored: bool = False) -> Columns:
+    def for_width(
+        cls, width: int, tags_wanted: int = 28, scored: bool = False, years: bool = True
+    ) -> Columns:
         """Columns for a list `width` cells wide; `tags_wanted` is the widest tag list
         in the view (0: no paper has tags, so the column is left out); `scored`: the
-        ranking's score column is shown (a bar and the percentile, "▆  87")."""
-        # mark+star (2), then " score status title tags year src", single spaces apart.
+        ranking's score column is shown (a bar and the percentile, "▆  87"); `years`:
+        some paper of the view has a year (else the column's room goes to the title)."""
+        # mark+star (2), then " score status title tags year files", one space apart.
         status = 9 if width >= 60 else 0
         score = SCORE_WIDTH if scored and width >= 50 else 0
-        fixed = 2 + (score + 1 if score else 0) + (status + 1 if status else 0) + 1 + 4 + 1 + 3
+        year = 4 if years else 0
+        fixed = 2 + (score + 1 if score else 0) + (status + 1 if status else 0) + 1
+        fixed += (year + 1 if year else 0) + SOURCES_WIDTH
         rest = max(0, width - fixed - 1)
         tags = 0
         if tags_wanted and rest >= 40:
             tags = min(max(tags_wanted, 6), 28, rest * 3 // 10)
         title = rest - (tags + 1 if tags else 0)
-        return cls(status=status, title=max(0, title), tags=tags, score=score)
+        return cls(status=status, title=max(0, title), tags=tags, year=year, score=score)
 
 
 #: Cells of the score column: a bar, a space, the percentile.
@@ -179,6 +188,8 @@ class PaperList(ScrollView, can_focus=True):
         self.empty_message = "No papers here."
         #: Cells the widest tag list of the view needs (0 hides the tags column).
         self.tags_width = 0
+        #: Some paper of the view has a year (False hides the year column).
+        self.years_shown = True
         #: The ranking's percentile per paper (None: no ranking; the column is hidden).
         self.percentiles: Mapping[str, int] | None = None
 
@@ -234,6 +245,7 @@ class PaperList(ScrollView, can_focus=True):
         keep: str | None = None,
         fallback_index: int | None = None,
         tags_width: int | None = None,
+        years: bool | None = None,
     ) -> None:
         """Show these ids. The cursor stays on `keep` if it is still listed, else at
         `fallback_index` (clamped), else at the top. Selected papers that left the list
@@ -241,6 +253,8 @@ class PaperList(ScrollView, can_focus=True):
         self._ids = list(ids)
         if tags_width is not None:
             self.tags_width = tags_width
+        if years is not None:
+            self.years_shown = years
         self._cache.clear()
         before = len(self._selected)
         if self._selected:
@@ -385,7 +399,9 @@ class PaperList(ScrollView, can_focus=True):
                 self.post_message(self.Activated(self, self._ids[index]))
 
     def _columns(self, width: int) -> Columns:
-        return Columns.for_width(width, self.tags_width, self.percentiles is not None)
+        return Columns.for_width(
+            width, self.tags_width, self.percentiles is not None, self.years_shown
+        )
 
     def _column_at(self, x: int) -> str | None:
         cols = self._columns(self.scrollable_content_region.width)
@@ -402,7 +418,8 @@ class PaperList(ScrollView, can_focus=True):
         if cols.tags:
             spans.append(("tags", pos, pos + cols.tags + 1))
             pos += cols.tags + 1
-        spans.append(("year", pos, pos + cols.year + 1))
+        if cols.year:
+            spans.append(("year", pos, pos + cols.year + 1))
         for name, start, end in spans:
             if start <= x < end:
                 return name
@@ -489,12 +506,10 @@ class PaperList(ScrollView, can_focus=True):
         segments += [Segment(" ", header), label("title", "title", cols.title)]
         if cols.tags:
             segments += [Segment(" ", header), label("tags", "tags", cols.tags)]
-        segments += [
-            Segment(" ", header),
-            label("year", "year", cols.year, right=True),
-            Segment(" ", header),
-            Segment(fit_right("src", cols.sources), header),
-        ]
+        if cols.year:
+            segments += [Segment(" ", header), label("year", "year", cols.year, right=True)]
+        # Not "src": the column counts the imported files that list the paper.
+        segments += [Segment(" ", header), Segment(fit_right("files", cols.sources), header)]
         return Strip(segments).adjust_cell_length(width, header)
 
     def _render_row(
@@ -540,12 +555,9 @@ class PaperList(ScrollView, can_focus=True):
         if cols.tags:
             tags = ", ".join(line_of(t) for t in triage.tags)
             segments += [seg(" "), seg(fit(tags, cols.tags), self._style("tags"))]
-        year = str(paper.year) if paper.year is not None else ""
+        if cols.year:
+            year = str(paper.year) if paper.year is not None else ""
+            segments += [seg(" "), seg(fit_right(year, cols.year), self._style("year"))]
         sources = str(len(paper.sources)) if paper.sources else ""
-        segments += [
-            seg(" "),
-            seg(fit_right(year, cols.year), self._style("year")),
-            seg(" "),
-            seg(fit_right(sources, cols.sources), self._style("sources")),
-        ]
+        segments += [seg(" "), seg(fit_right(sources, cols.sources), self._style("sources"))]
         return Strip(segments).adjust_cell_length(width, row if overlay is None else row + overlay)
