@@ -65,3 +65,23 @@ async def test_the_report_clears_after_a_while(make_app, monkeypatch) -> None:
         await pilot.press("s")
         await settle(pilot, app)
         assert len(app._notifications) == 1
+
+
+def test_a_tag_put_back_in_the_editor_undoes_as_tags_as_before(lib_path: Path) -> None:
+    """A step that only gives a tag back to the papers that had it says what its undo
+    restores too (issue #18 item 14), like every other change."""
+    from papersift import actions
+    from papersift.store import Library
+    from papersift.tui.screens.editing import tag_step_change
+    from papersift.tui.screens.tag_editor import TagEdit
+
+    library = Library(lib_path)
+    try:
+        pid = next(iter(library.papers))
+        actions.add_tags(library, [pid], ["x"])
+        actions.remove_tags(library, [pid], ["x"])
+        change = tag_step_change(library, [pid], TagEdit(add=["x"]), {"x": [pid]})
+        assert library.triage_of(pid).tags == ("x",)
+        assert change.undo_description == "tags of 1 paper as before"
+    finally:
+        library.close()

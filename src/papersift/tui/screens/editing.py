@@ -100,7 +100,10 @@ def tag_step_change(
         change = actions.edit_tags(library, ids, add=added, remove=step.remove)
     else:
         count = "1 paper" if len(ids) == 1 else f"{len(ids)} papers"
-        change = Change(description=f"tags of {count}: {', '.join(restored)}")
+        change = Change(
+            description=f"tags of {count}: {', '.join(restored)}",
+            undone=f"tags of {count} as before",
+        )
     for tag, who in restored.items():
         for pid, before in actions.add_tags(library, who, [tag]).triage_before.items():
             change.triage_before.setdefault(pid, before)
