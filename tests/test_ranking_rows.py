@@ -101,7 +101,7 @@ def test_map_blocks_keeps_what_the_change_leaves(packed_only: bool) -> None:
 
 def test_four_bytes_an_entry() -> None:
     m = _matrix(4, 2000, density=300 / FEATURE_COLUMNS)
-    packed = PackedRows.pack(m.copy())
+    packed = PackedRows.pack(m.copy(), half=True)
     plain_bytes = m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
     per_entry = (packed.data.nbytes + packed.low.nbytes) / packed.nnz
     assert per_entry == 4
@@ -118,10 +118,25 @@ def test_a_space_ranks_alike_packed_or_plain(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(rows_module, "BLOCK_ENTRIES", 50)
     packed = build_space(texts)
     assert packed.matrix._plain is None and plain.matrix._plain is not None
-    assert np.array_equal(packed.matrix.data, plain.matrix.data)
-    assert np.allclose(packed.norms, plain.norms)
+    # Few rows keep float32 values (exactly the vectorizer's); many are float16.
+    assert packed.matrix.half and not plain.matrix.half
+    assert _same(packed.matrix[:], plain.matrix[:])
+    assert np.allclose(packed.norms, plain.norms, rtol=1e-3)
     packed.extend([PaperText("new", "graph networks", "words nets")])
     plain.extend([PaperText("new", "graph networks", "words nets")])
     packed.reweigh()
     plain.reweigh()
-    assert _same(packed.matrix[:], plain.matrix[:], rtol=1e-6)
+    assert _same(packed.matrix[:], plain.matrix[:])
+
+
+def test_few_rows_keep_float32_and_many_go_half(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = _matrix(5, 30)
+    small = PackedRows.pack(m.copy())
+    assert not small.half and np.array_equal(small[:].data, m.data)  # exact
+    monkeypatch.setattr(rows_module, "KEEP_PLAIN_BELOW", m.nnz)
+    assert PackedRows.pack(m.copy()).half
+    # Stacking small float32 parts into many rows halves them; a float16 part stays so.
+    assert PackedRows.concat([PackedRows.pack(m[:10].copy()), small.select(np.arange(30))]).half
+    monkeypatch.setattr(rows_module, "KEEP_PLAIN_BELOW", 10 * m.nnz)
+    assert not PackedRows.concat([PackedRows.pack(m[:10].copy()), small]).half
+    assert PackedRows.concat([PackedRows.pack(m[:10].copy(), half=True), small]).half

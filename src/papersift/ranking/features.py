@@ -16,7 +16,7 @@ rows are added; the rows are re-weighted with fresh idf when the library has gro
 by a quarter since they were weighted (`FeatureSpace.extend`).
 
 The rows are kept packed (`ranking.rows.PackedRows`, 4 bytes an entry instead of a CSR
-matrix's 8): at 100k papers they are 120 MB, not 240.
+matrix's 8 once they are many): at 100k papers they are 120 MB, not 240.
 
 scikit-learn and SciPy are imported on first use: the app's start never pays for them.
 """
@@ -54,6 +54,9 @@ FEATURE_COLUMNS = 2**20
 TITLE_WEIGHT = 0.0
 #: How much an author's name counts beside a word.
 AUTHOR_WEIGHT = 0.5
+#: From this many papers a first build packs its rows in float16 batch by batch (a
+#: paper has ~350 entries: about where `ranking.rows.KEEP_PLAIN_BELOW` is reached).
+HALF_FROM_PAPERS = 20_000
 #: Re-weight rows with fresh idf once the library has grown by this share.
 REWEIGHT_GROWTH = 0.25
 
@@ -257,14 +260,16 @@ def build_space(
 ) -> FeatureSpace:
     """The feature space of `texts` (ids must be distinct); `progress(done, total)` is
     called after each `batch` of papers."""
-    # Each batch's raw rows are packed at once (their values, 1 + log tf, lose nothing
-    # that matters in float16): the build's peak is the packed rows, not twice them.
+    # Each batch's raw rows are packed at once: the build's peak is the packed rows, not
+    # twice them. A big build packs them in float16 (their values, 1 + log tf, lose
+    # nothing that matters); a small one keeps float32 (see `ranking.rows`).
+    half = len(texts) >= HALF_FROM_PAPERS or None
     parts = []
     doc_counts = np.zeros(FEATURE_COLUMNS, dtype=np.int32)
     for start in range(0, len(texts), batch):
         part = _raw_rows(texts[start : start + batch])
         doc_counts += np.bincount(part.indices, minlength=FEATURE_COLUMNS).astype(np.int32)
-        parts.append(PackedRows.pack(part))
+        parts.append(PackedRows.pack(part, half=half))
         del part
         if progress is not None:
             progress(min(len(texts), start + batch), len(texts))

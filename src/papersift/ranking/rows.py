@@ -5,7 +5,9 @@ column). At 100k papers the ranking's rows hold ~31M entries: 240 MB, most of th
 ranking's memory. `PackedRows` keeps each entry in 4 bytes:
 
 * the value as float16 (rows are L2-normalised TF-IDF: values in (0, 1], where float16's
-  relative error of 0.05% changes no ranking),
+  relative error of 0.05% changes no ranking) -- but as float32 while the rows are few
+  (`KEEP_PLAIN_BELOW` entries): a simulation's or a small library's rows are exactly
+  what scikit-learn's vectorizer gives,
 * the low 16 bits of its column as uint16, and
 * per row, how many of its entries fall in each band of 2**16 columns (the columns of a
   row are sorted, so the bands are consecutive): 16 small counts a row, not a byte an
@@ -42,6 +44,12 @@ BLOCK_ENTRIES = 1_000_000
 _LOW_MASK = (1 << BAND_BITS) - 1
 
 
+def _value_type(nnz: int, half: bool | None) -> type[np.floating]:
+    if half is None:
+        half = nnz >= KEEP_PLAIN_BELOW
+    return np.float16 if half else np.float32
+
+
 class PackedRows:
     """`n` rows × `columns` columns of float values, 4 bytes a stored entry.
 
@@ -70,8 +78,11 @@ class PackedRows:
     # ------------------------------------------------------------------ making
 
     @classmethod
-    def pack(cls, matrix: csr_matrix) -> PackedRows:
-        """`matrix` (CSR, any float type) packed. Its columns get sorted in place."""
+    def pack(cls, matrix: csr_matrix, half: bool | None = None) -> PackedRows:
+        """`matrix` (CSR, any float type) packed. Its columns get sorted in place.
+
+        Values are float16 when `half`, float32 when not; by default float16 from
+        `KEEP_PLAIN_BELOW` entries."""
         matrix.sort_indices()
         columns = int(matrix.shape[1])
         n_bands = max(1, -(-columns >> BAND_BITS))
@@ -86,19 +97,24 @@ class PackedRows:
         # always and in uint16 unless a row has all 65,536 columns of a band.
         bands = counts.astype(np.uint16 if counts.max(initial=0) <= 0xFFFF else np.uint32)
         return cls(
-            data=matrix.data.astype(np.float16),
+            data=matrix.data.astype(_value_type(matrix.nnz, half)),
             low=(indices & _LOW_MASK).astype(np.uint16),
             bands=bands,
             indptr=np.asarray(matrix.indptr, dtype=np.int64),
             columns=columns,
         )
 
+    @property
+    def half(self) -> bool:
+        """Whether values are kept as float16."""
+        return self.data.dtype == np.float16
+
     @classmethod
     def empty(cls, columns: int) -> PackedRows:
         """No rows."""
         n_bands = max(1, -(-columns >> BAND_BITS))
         return cls(
-            data=np.zeros(0, dtype=np.float16),
+            data=np.zeros(0, dtype=np.float32),
             low=np.zeros(0, dtype=np.uint16),
             bands=np.zeros((0, n_bands), dtype=np.uint16),
             indptr=np.zeros(1, dtype=np.int64),
@@ -115,7 +131,9 @@ class PackedRows:
         nnz = sum(p.nnz for p in parts)
         n = sum(p.n_rows for p in parts)
         band_type = np.uint32 if any(p.bands.dtype == np.uint32 for p in parts) else np.uint16
-        data = np.empty(nnz, dtype=np.float16)
+        # float32 only while every part is and the whole stays small.
+        half = any(p.data.dtype == np.float16 for p in parts) or None
+        data = np.empty(nnz, dtype=_value_type(nnz, half))
         low = np.empty(nnz, dtype=np.uint16)
         bands = np.empty((n, parts[0].bands.shape[1]), dtype=band_type)
         indptr = np.zeros(n + 1, dtype=np.int64)
