@@ -150,16 +150,24 @@ class Sidebar(OptionList):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.refresh_bindings()  # rename and delete apply to saved views only
 
+    def _saved_highlighted(self) -> str | None:
+        key = self.highlighted_key
+        if key is not None and key.startswith(SAVED_PREFIX):
+            return key
+        # Reached from the palette with another row highlighted: say how it works.
+        self.app.notify("Highlight a saved view in the sidebar (v) first.", markup=False)
+        return None
+
     def action_rename_saved(self) -> None:
         from papersift.tui.screens.saved_views import rename_saved_view
 
-        if (key := self.highlighted_key) is not None and key.startswith(SAVED_PREFIX):
+        if (key := self._saved_highlighted()) is not None:
             rename_saved_view(self.app, key)
 
     def action_delete_saved(self) -> None:
         from papersift.tui.screens.saved_views import delete_saved_view
 
-        if (key := self.highlighted_key) is not None and key.startswith(SAVED_PREFIX):
+        if (key := self._saved_highlighted()) is not None:
             delete_saved_view(self.app, key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
