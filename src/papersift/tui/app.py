@@ -28,7 +28,12 @@ from papersift.query.live import IndexEvents, LiveIndex
 from papersift.ranking.live import LiveRanking, RankEvents
 from papersift.store import CLOSED_AT, Library
 from papersift.textsafe import clean_line
-from papersift.tui.bindings import keymap_clashes, known_binding_ids
+from papersift.tui.bindings import (
+    binding_classes,
+    followed_keymap,
+    keymap_clashes,
+    known_binding_ids,
+)
 from papersift.tui.commands import PapersiftCommands
 from papersift.tui.config import UiConfig, load_config, unknown_ids
 from papersift.tui.messages import (
@@ -156,8 +161,15 @@ class PapersiftApp(App[None]):
                 severity="warning",
                 timeout=10,
             )
-        self.set_keymap({k: v for k, v in keys.items() if k not in unknown})
-        for problem in keymap_clashes(self._keymap, (PaperList, MainScreen, PapersiftApp)):
+        known = {k: v for k, v in keys.items() if k not in unknown}
+        # Every screen takes the keymap (Textual applies it by binding id); the keys
+        # another screen shares with the main screen follow its remapping.
+        self.set_keymap(followed_keymap(known, binding_classes()))
+        from papersift.tui.screens.triage import TriageScreen
+
+        problems = keymap_clashes(self._keymap, (PaperList, MainScreen, PapersiftApp))
+        problems += keymap_clashes(self._keymap, (TriageScreen, PapersiftApp))
+        for problem in dict.fromkeys(problems):
             self.say(f"{self.config.path}: {problem}", severity="warning", timeout=10)
 
     def _apply_theme(self) -> None:

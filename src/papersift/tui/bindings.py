@@ -117,6 +117,21 @@ def known_binding_ids(app_cls: type, packages: Iterable[str] = BINDING_PACKAGES)
     return ids
 
 
+def followed_keymap(keymap: Mapping[str, str], classes: Iterable[type]) -> dict[str, str]:
+    """`keymap` with the bindings that follow another given its keys.
+
+    A class lists in `KEYMAP_FOLLOWS` (its binding id → the id it follows) the bindings
+    that do on its screen what another does elsewhere: triage's `triage.star` follows
+    the main screen's `star`, so `star = "f"` moves both. A binding the keymap names
+    itself keeps what it was given (`triage.star = "g"` moves only triage's)."""
+    out = dict(keymap)
+    for cls in classes:
+        for own, followed in getattr(cls, "KEYMAP_FOLLOWS", {}).items():
+            if followed in keymap and own not in keymap:
+                out[own] = keymap[followed]
+    return out
+
+
 def keymap_clashes(keymap: Mapping[str, str], classes: Iterable[type]) -> list[str]:
     """Keys that a remapping gave to two bindings active at once.
 

@@ -20,13 +20,28 @@ from papersift.textsafe import one_line
 
 Command = tuple[str, Callable[[], Any], str]
 
+#: The prefix of the palette's navigation entries ("View: To read").
+VIEW_PREFIX = "View: "
+#: Added to a view entry's score when the typed text matches the view's name as well
+#: as it matches an action's: typing "to read" means the view "To read" more often
+#: than the status action of the same name (and Enter must not change the paper).
+NAVIGATION_BONUS = 0.5
+
 
 def _highlight(
     fuzzy: FuzzySearch, query: str, candidate: str, style: Style | None
 ) -> tuple[float, Content]:
     """Score and display of a candidate: plain text (never markup), matches styled with
-    the palette's own highlight style (from CSS)."""
+    the palette's own highlight style (from CSS).
+
+    A view entry ("View: To read") is also scored on the view's name alone; where that
+    matches it scores `NAVIGATION_BONUS` above an action of the same name."""
     score, offsets = fuzzy.match(query, candidate)
+    if candidate.startswith(VIEW_PREFIX):
+        name_score, name_offsets = fuzzy.match(query, candidate[len(VIEW_PREFIX) :])
+        if name_score > 0 and name_score + NAVIGATION_BONUS > score:
+            score = name_score + NAVIGATION_BONUS
+            offsets = tuple(len(VIEW_PREFIX) + o for o in name_offsets)
     content = Content(candidate)
     if style is not None:
         for offset in offsets:
@@ -92,14 +107,13 @@ class PapersiftCommands(Provider):
             sidebar = main.sidebar
             for key in sidebar.view_keys():
                 count = sidebar.count_of(key)
-                title = f"View: {view_title(key)}"
+                title = f"{VIEW_PREFIX}{view_title(key)}"
                 commands.append(
                     (title, partial(main.set_view, key), "" if count is None else f"{count:,}")
                 )
             for mode in SORTS.values():
                 hint = "o cycles" if mode.cycle else mode.help
                 commands.append((f"Sort by {mode.label}", partial(main.set_sort, mode.key), hint))
-            commands.append(("Clear the filter", main.filter_bar.action_clear, ""))
             commands.append(
                 ("Rename or merge a tag…", partial(rename_tag, app, main), "in every paper")
             )

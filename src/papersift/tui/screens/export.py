@@ -132,9 +132,11 @@ class ExportScreen(ModalScreen[None]):
         Binding("escape", "close", "Close", id="export.close"),
     ]
 
-    def __init__(self, ids: list[str]) -> None:
+    def __init__(self, ids: list[str], *, hidden: int = 0) -> None:
         super().__init__()
         self.paper_ids = list(dict.fromkeys(ids))
+        #: How many of `ids` are selected but not shown by the main screen's filter/view.
+        self.hidden = hidden
         self.busy = False
 
     @property
@@ -146,9 +148,10 @@ class ExportScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         n = len(self.paper_ids)
         with Vertical(id="export", classes="dialog"):
-            yield Static(
-                plain(f"Export {n} paper" + ("" if n == 1 else "s")), classes="dialog-title"
-            )
+            title = f"Export {n} paper" + ("" if n == 1 else "s")
+            if self.hidden:
+                title += f" ({self.hidden} selected but not shown in the list)"
+            yield Static(plain(title), classes="dialog-title")
             yield Static("Copy to the clipboard as", classes="section-label")
             yield ExportFormats(id="export-formats")
             yield Static("Save to a file", classes="section-label")

@@ -21,6 +21,7 @@ cursor. Filtering and counting run in thread workers; changes go through `app.pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -32,7 +33,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.widgets import Label, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from papersift import actions
@@ -57,11 +58,14 @@ from papersift.tui.messages import (
     RankProgress,
     TextsLoaded,
 )
+from papersift.tui.safe_text import plain
 from papersift.tui.screens.add_ids import AddIdsScreen, waiting_text
+from papersift.tui.screens.confirm import confirm_bulk
 from papersift.tui.screens.editing import edit_note, edit_tags
 from papersift.tui.screens.links import LinkActions
 from papersift.tui.widgets.detail import PaperDetail
 from papersift.tui.widgets.filter_bar import FilterBar
+from papersift.tui.widgets.footer import FittedFooter
 from papersift.tui.widgets.paper_list import PaperList
 from papersift.tui.widgets.sidebar import Sidebar
 from papersift.views import (
@@ -89,8 +93,27 @@ NARROW_WIDTH = 100
 WIDE_WIDTH = 140
 #: Seconds to wait after a change before recounting the sidebar (changes come in bursts).
 COUNT_DELAY = 0.2
+#: Seconds a notice (the first run's) holds the list's title line.
+NOTICE_SECONDS = 12.0
 #: The tags column never gets wider than this.
 TAGS_MAX = 28
+
+#: The footer's keys, the most important first: on a narrow terminal the footer drops
+#: the others (and then these, from the end) rather than cut one; `?` lists them all.
+FOOTER_PRIORITY = (
+    "clear-selection",
+    "clear-filter",
+    *(f"status-{status}" for status in STATUSES),
+    "star",
+    "filter",
+    "views",
+    "help",
+    "quit",
+    "triage",
+    "tags",
+    "undo",
+    "note",
+)
 
 #: The five status keys share one footer entry ("i r w x d status"): one key each
 #: did not fit beside the others at 120 columns. `?` lists them one by one.
@@ -147,12 +170,16 @@ class MainScreen(LinkActions, Screen[None]):
             id="triage",
             tooltip="Triage mode: one paper at a time, from the cursor",
         ),
+        # A priority binding: the App runs it as it reads `/`, before it hands the keys
+        # after it to the widget in focus, so a paste or fast typing right after `/`
+        # reaches the filter box (see `action_focus_filter`).
         Binding(
             "slash",
             "focus_filter",
             "Filter",
             id="filter",
             tooltip="Type a filter (escape returns to the list)",
+            priority=True,
         ),
         Binding(
             "o",
@@ -179,8 +206,15 @@ class MainScreen(LinkActions, Screen[None]):
             id="duplicates",
             tooltip="Review possible duplicates",
         ),
+        Binding("v", "focus_views", "Views", id="views", tooltip="Go to the views sidebar"),
+        # In the footer while a filter is set (`check_action`); the filter box has the
+        # same key (`QueryInput`).
         Binding(
-            "v", "focus_views", "Views", show=False, id="views", tooltip="Go to the views sidebar"
+            "ctrl+u",
+            "clear_filter",
+            "Clear filter",
+            id="clear-filter",
+            tooltip="Clear the filter (escape in the filter box keeps it)",
         ),
         Binding(
             "left_square_bracket", "next_view(-1)", "Previous view", show=False, id="previous-view"
@@ -299,6 +333,10 @@ class MainScreen(LinkActions, Screen[None]):
         self.importing = False
         #: The inbox's ranking, as the app last announced it (None: not ranked yet).
         self.ranking: Ranking | None = None
+        #: The filter box holds a query (the footer offers to clear it).
+        self._had_query = False
+        #: A notice shown in place of the list's title (`show_notice`).
+        self.notice: str | None = None
         self._rank_status = ""
         #: The sort of each view (`views.ViewSorts`), restored at mount. Once the user
         #: sorts the inbox, the ranking no longer takes it over.
@@ -323,8 +361,8 @@ class MainScreen(LinkActions, Screen[None]):
                         yield ProgressBar(id="import-bar", show_eta=False)
                 yield PaperDetail(id="detail")
         # Only the everyday keys (copy, export, sort and the palette are left to `?`,
-        # which lists every key): the footer fits 80 columns.
-        yield Footer(compact=True, show_command_palette=False)
+        # which lists every key); what does not fit is dropped (`FOOTER_PRIORITY`).
+        yield FittedFooter(priority=FOOTER_PRIORITY, compact=True, show_command_palette=False)
 
     @property
     def paper_list(self) -> PaperList:
@@ -381,6 +419,7 @@ class MainScreen(LinkActions, Screen[None]):
         query = state.get("query")
         if isinstance(query, str):
             self.filter_bar.set_text(query)
+            self._note_query(query)
         cursor = state.get("cursor")
         self._restore_cursor = cursor if isinstance(cursor, str) else None
         self.detail.show(None)
@@ -436,10 +475,10 @@ class MainScreen(LinkActions, Screen[None]):
         if message.error:
             self.papersift.say(f"Sample import: {message.error}", severity="error")
         if message.papers:
-            self.papersift.say(
-                f"Imported {message.papers} sample papers. Import your own with "
-                "`papersift import FILE…`.",
-                timeout=8,
+            # In the list's title line, not a toast: at 80x24 a toast covered most of
+            # the abstract of the first paper the user reads.
+            self.show_notice(
+                f"Imported {message.papers} sample papers · add yours: papersift import FILE…"
             )
         self.refilter()
         self.refresh_counts()
@@ -688,7 +727,17 @@ class MainScreen(LinkActions, Screen[None]):
 
     @on(FilterBar.Changed)
     def _query_changed(self, event: FilterBar.Changed) -> None:
+        self.end_notice()
         self.refilter()
+        self._note_query(event.text)
+
+    def _note_query(self, text: str) -> None:
+        if bool(text) != self._had_query:
+            self._had_query = bool(text)
+            self.refresh_bindings()  # "^u Clear filter" comes or goes
+
+    def action_clear_filter(self) -> None:
+        self.filter_bar.action_clear()
 
     @on(FilterBar.Left)
     def _filter_left(self, event: FilterBar.Left) -> None:
@@ -724,7 +773,30 @@ class MainScreen(LinkActions, Screen[None]):
         self.sidebar.show_counts(message.counts, self.view)
         self._update_title()
 
+    def show_notice(self, text: str) -> None:
+        """Show `text` in place of the list's title for `NOTICE_SECONDS`."""
+        self.notice = text
+        self._update_title()
+
+        def end() -> None:
+            if self.notice == text:
+                self.end_notice()
+
+        self.set_timer(NOTICE_SECONDS, end)
+
+    def end_notice(self) -> None:
+        """The user is at work: the list's title is theirs again."""
+        if self.notice is not None:
+            self.notice = None
+            self._update_title()
+
+    def on_key(self, event: events.Key) -> None:
+        self.end_notice()
+
     def _update_title(self) -> None:
+        if self.notice is not None:
+            self.query_one("#list-title", Static).update(plain(self.notice), layout=False)
+            return
         plist = self.paper_list
         parts = [view_title(self.view)]
         if self._filtered_once:
@@ -732,7 +804,9 @@ class MainScreen(LinkActions, Screen[None]):
             parts.append(f"{shown:,} paper" + ("" if shown == 1 else "s"))
         selected = plist.selected_count
         if selected:
-            parts.append(f"{selected:,} selected")
+            hidden = plist.hidden_selected_count
+            shown = f", {selected - hidden:,} shown" if hidden else ""
+            parts.append(f"{selected:,} selected{shown}")
         if waiting := self.papersift.lookups.waiting:
             # Early in the line: the title is cut at the list's width.
             parts.append(waiting_text(waiting))
@@ -790,6 +864,13 @@ class MainScreen(LinkActions, Screen[None]):
     def on_library_changed(self, message: LibraryChanged) -> None:
         plist = self.paper_list
         plist.invalidate(message.ids)
+        library = self.papersift.library
+
+        def current_id(pid: str) -> str | None:
+            new = library.canonical_id(pid)  # merged papers stay selected as what they became
+            return new if new in library.papers else None
+
+        plist.prune_selection(current_id)
         pid = plist.cursor_id
         if message.ids is None or (pid is not None and pid in message.ids):
             self._show_detail()
@@ -873,7 +954,9 @@ class MainScreen(LinkActions, Screen[None]):
         self.set_view(keys[(index + step) % len(keys)])
 
     def action_focus_filter(self) -> None:
-        self.filter_bar.input.focus()
+        # At once, not `focus()` (which waits for the message queue): the keys typed
+        # after `/` are already queued and go wherever the focus is when they are read.
+        self.set_focus(self.filter_bar.input)
 
     def action_scroll_detail(self, direction: int) -> None:
         detail = self.detail
@@ -914,19 +997,36 @@ class MainScreen(LinkActions, Screen[None]):
             self.papersift.say("No paper here to act on.", severity="warning")
         return ids
 
+    def _bulk(self, what: str, ids: list[str], apply: Callable[[], None]) -> None:
+        """Apply a change to `ids`, asking first when they are many or not all shown."""
+        plist = self.paper_list
+        hidden = plist.hidden_selected_count if plist.selected_count else 0
+        confirm_bulk(self.papersift, what, len(ids), apply, hidden=hidden)
+
     def action_star(self) -> None:
         if ids := self._targets():
-            library = self.papersift.library
-            self.papersift.perform(lambda: actions.set_starred(library, ids))
+            app = self.papersift
+            library = app.library
+            # As `set_starred` toggles: star them all unless they all are starred.
+            star = not all(library.triage_of(pid).starred for pid in ids)
+            what = "Star {papers}" if star else "Unstar {papers}"
+            self._bulk(
+                what, ids, lambda: app.perform(lambda: actions.set_starred(library, ids, star))
+            )
 
     def action_status(self, status: str) -> None:
         if ids := self._targets():
-            library = self.papersift.library
-            self.papersift.perform(lambda: actions.set_status(library, ids, status))
+            app = self.papersift
+            library = app.library
+            what = f"Move {{papers}} to {STATUS_LABELS[status].title}"
+            self._bulk(
+                what, ids, lambda: app.perform(lambda: actions.set_status(library, ids, status))
+            )
 
     def action_tags(self) -> None:
         if ids := self._targets():
-            edit_tags(self.papersift, [self._entry_of(pid) for pid in ids])
+            entries = [self._entry_of(pid) for pid in ids]
+            self._bulk("Edit the tags of {papers}", ids, lambda: edit_tags(self.papersift, entries))
 
     def action_note(self) -> None:
         pid = self.paper_list.cursor_id
@@ -948,7 +1048,8 @@ class MainScreen(LinkActions, Screen[None]):
             return
         from papersift.tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(ids))
+        hidden = plist.hidden_selected_count if plist.selected_count else 0
+        self.app.push_screen(ExportScreen(ids, hidden=hidden))
 
     def action_copy_bibtex(self) -> None:
         if ids := self._targets():
@@ -1016,6 +1117,10 @@ class MainScreen(LinkActions, Screen[None]):
         self._update_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_filter" and getattr(self.focused, "id", None) == "filter-input":
+            return False  # `/` typed in the filter box is part of the query
+        if action == "clear_filter" and not self._had_query:
+            return False
         if self.importing and action in {
             "star",
             "status",

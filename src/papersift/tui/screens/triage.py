@@ -39,7 +39,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from papersift import actions
 from papersift.models import DEFAULT_STATUS, STATUS_LABELS, Entry
@@ -54,6 +54,18 @@ from papersift.tui.screens.editing import edit_note, edit_tags
 from papersift.tui.screens.links import LinkActions
 from papersift.tui.screens.screening import summary_line
 from papersift.tui.widgets.detail import why_lines
+from papersift.tui.widgets.footer import FittedFooter
+
+#: The footer's keys, the most important first (a narrow terminal drops the rest).
+FOOTER_PRIORITY = (
+    "triage.back",
+    "triage.star",
+    "triage.next",
+    "triage.previous",
+    "triage.undo",
+    "triage.tags",
+    "triage.note",
+)
 
 #: A paper shown for less than this (and no key since) gives way to a new ranking's best.
 SWAP_SECONDS = 0.4
@@ -95,6 +107,16 @@ class TriageScreen(LinkActions, Screen[None]):
     """Decide papers one by one; `ids` in list order, starting at `start`."""
 
     AUTO_FOCUS = "#triage-body"
+
+    #: The keys that do here what the main screen's do follow a `[keys]` remapping of
+    #: the main screen's (`bindings.followed_keymap`): `status-read = "x,4"` moves both.
+    KEYMAP_FOLLOWS: ClassVar[dict[str, str]] = {
+        **{binding_id: f"status-{status}" for status, binding_id in DECISION_IDS.items()},
+        "triage.star": "star",
+        "triage.tags": "tags",
+        "triage.note": "note",
+        "triage.undo": "undo",
+    }
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The decisions are named in the hint line above the footer (with their
@@ -198,7 +220,7 @@ class TriageScreen(LinkActions, Screen[None]):
         # What the last decision did: one line in a fixed place, replaced by the next.
         yield Static(id="triage-status")
         yield Static(id="triage-hint", classes="hint")
-        yield Footer()
+        yield FittedFooter(priority=FOOTER_PRIORITY)
 
     def on_mount(self) -> None:
         self._status_at_start = {pid: self._status(pid) for pid in self.paper_ids}

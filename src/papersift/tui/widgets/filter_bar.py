@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from papersift.textsafe import one_line
+from papersift.tui.bindings import class_bindings, key_labels
 
 #: Seconds of typing pause before the list is filtered: none, the main screen coalesces
 #: edits made while a filter runs instead (kept for callers that wait for it).
@@ -38,8 +39,14 @@ ERROR_DELAY = 0.35
 FRAME_HOLD = 0.04
 
 
+def placeholder(clear_key: str = "^u") -> str:
+    """The empty box's hint: what a filter can hold, how to clear one, where help is."""
+    return f'filter: words, "a phrase", tag:x …  ({clear_key} clears, ? for help)'
+
+
 class QueryInput(Input):
-    """The query box: an `Input` whose typing repaints only itself.
+    """The query box: an `Input` whose typing repaints only itself, and whose ctrl+u
+    clears the whole query (shown in the footer while the box has the focus).
 
     `Input` assigns its `virtual_size` (a layout reactive) on every edit, so each
     keystroke reflowed the whole screen before the filter even started. The box's
@@ -47,9 +54,18 @@ class QueryInput(Input):
     range is set without a layout, and the assignment `Input` then makes is a no-op.
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Input's own ctrl+u deletes only what is left of the cursor; here it clears all
+        # (the id is the main screen's too, so one `[keys]` line moves both).
+        Binding("ctrl+u", "clear_query", "Clear filter", id="clear-filter"),
+    ]
+
     def __init__(self, on_edit: Callable[[], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._on_edit = on_edit
+
+    def action_clear_query(self) -> None:
+        self.value = ""
 
     def _watch_value(self, value: str) -> None:
         self._on_edit()
@@ -94,7 +110,7 @@ class FilterBar(Widget):
             yield Static("/", id="filter-prompt")
             yield QueryInput(
                 self._hold_frames,
-                placeholder='filter: words, "a phrase", tag:x, is:starred …  (? for help)',
+                placeholder=placeholder(),
                 id="filter-input",
                 select_on_focus=False,
             )
@@ -178,6 +194,11 @@ class FilterBar(Widget):
 
     def action_clear(self) -> None:
         self.input.value = ""
+
+    def on_mount(self) -> None:
+        # The keymap is known now: name the clear key as it is bound.
+        binding = next(b for b in class_bindings(QueryInput) if b.action == "clear_query")
+        self.input.placeholder = placeholder(key_labels(self.app, binding)[0])
 
     def show_count(self, shown: int, total: int, has_query: bool) -> None:
         """The match count beside the box ("12 of 340", or "340 papers" without a query)."""

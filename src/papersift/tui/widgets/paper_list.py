@@ -111,7 +111,15 @@ class PaperList(ScrollView, can_focus=True):
             id="select-all",
             tooltip="Select every paper shown",
         ),
-        Binding("A,escape", "clear_selection", "Clear selection", show=False, id="clear-selection"),
+        # Shown in the footer only while something is selected (`check_action`). Not `A`
+        # any more: that is the main screen's "search all papers" too.
+        Binding(
+            "escape",
+            "clear_selection",
+            "Unselect",
+            id="clear-selection",
+            tooltip="Clear the selection (every selected paper, shown or not)",
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -176,7 +184,12 @@ class PaperList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._entry_of = entry_of
         self._ids: list[str] = []
-        self._selected: set[str] = set()
+        #: Selected ids in the order they were selected (a dict: ordered, O(1) lookups).
+        #: Kept across filters and views, so papers can be collected over several.
+        self._selected: dict[str, None] = {}
+        #: How many of the selected are among `_ids` (None: to be counted again).
+        self._shown_selected: int | None = 0
+        self._was_empty = True
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
         self._base_style: Style | None = None
@@ -212,14 +225,42 @@ class PaperList(ScrollView, can_focus=True):
 
     @property
     def selected(self) -> list[str]:
-        """Selected ids in display order."""
+        """Every selected id: those shown in display order, then those the filter or
+        view hides, in the order they were selected."""
         if not self._selected:
             return []
-        return [pid for pid in self._ids if pid in self._selected]
+        shown = [pid for pid in self._ids if pid in self._selected]
+        if len(shown) == len(self._selected):
+            return shown
+        listed = set(shown)
+        return shown + [pid for pid in self._selected if pid not in listed]
 
     @property
     def selected_count(self) -> int:
+        """Papers selected, shown or not."""
         return len(self._selected)
+
+    @property
+    def shown_selected_count(self) -> int:
+        """Selected papers that are in the list as it is now."""
+        if self._shown_selected is None:
+            selected = self._selected
+            self._shown_selected = sum(1 for pid in self._ids if pid in selected)
+        return self._shown_selected
+
+    @property
+    def hidden_selected_count(self) -> int:
+        """Selected papers the current filter or view does not show."""
+        return self.selected_count - self.shown_selected_count
+
+    def prune_selection(self, current_id: Callable[[str], str | None]) -> None:
+        """Follow the library: `current_id` gives a selected paper's id now (a merge
+        moved it) or None (it is gone); gone papers are unselected."""
+        if not self._selected:
+            return
+        kept = {new: None for pid in self._selected if (new := current_id(pid)) is not None}
+        if list(kept) != list(self._selected):
+            self._set_selection(kept)
 
     def targets(self) -> list[str]:
         """What an action applies to: the selection if any, else the paper under the cursor."""
@@ -248,25 +289,21 @@ class PaperList(ScrollView, can_focus=True):
         years: bool | None = None,
     ) -> None:
         """Show these ids. The cursor stays on `keep` if it is still listed, else at
-        `fallback_index` (clamped), else at the top. Selected papers that left the list
-        are unselected."""
+        `fallback_index` (clamped), else at the top. The selection is kept whole, shown
+        or not (`hidden_selected_count`)."""
         self._ids = list(ids)
         if tags_width is not None:
             self.tags_width = tags_width
         if years is not None:
             self.years_shown = years
         self._cache.clear()
-        before = len(self._selected)
-        if self._selected:
-            self._selected &= set(self._ids)
+        self._shown_selected = None if self._selected else 0
         index = self.index_of(keep, fallback_index) if keep is not None else None
         if index is None:
             index = fallback_index if fallback_index is not None else 0
         self._update_virtual_size()
         self.cursor = self._clamp(index)
         self.refresh()
-        if len(self._selected) != before:
-            self.post_message(self.SelectionChanged(self, len(self._selected)))
 
     def invalidate(self, ids: Iterable[str] | None = None) -> None:
         """Papers changed: forget their rendered rows (None: all) and repaint."""
@@ -352,27 +389,37 @@ class PaperList(ScrollView, can_focus=True):
         pid = self.cursor_id
         if pid is None:
             return
-        self._selected.symmetric_difference_update({pid})
+        if self._selected.pop(pid, False) is False:
+            self._selected[pid] = None
+        self._shown_selected = None
         self._cache.clear()
-        self.post_message(self.SelectionChanged(self, len(self._selected)))
+        self._selection_changed()
         if self.cursor < len(self._ids) - 1:
             self.cursor += 1
         else:
             self.refresh()
 
     def action_select_all(self) -> None:
-        self._selected = set(self._ids)
-        self._cache.clear()
-        self.refresh()
-        self.post_message(self.SelectionChanged(self, len(self._selected)))
+        """Add every paper shown to the selection (papers selected elsewhere stay)."""
+        self._set_selection({**self._selected, **dict.fromkeys(self._ids)})
 
     def action_clear_selection(self) -> None:
-        if not self._selected:
-            return
-        self._selected.clear()
+        if self._selected:
+            self._set_selection({})
+
+    def _set_selection(self, selected: dict[str, None]) -> None:
+        self._selected = selected
+        self._shown_selected = None if selected else 0
         self._cache.clear()
         self.refresh()
-        self.post_message(self.SelectionChanged(self, 0))
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        count = len(self._selected)
+        if (count == 0) != self._was_empty:
+            self._was_empty = count == 0
+            self.refresh_bindings()  # the footer's "esc Unselect" comes or goes
+        self.post_message(self.SelectionChanged(self, count))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Escape only clears a selection; with none it is free for others.
