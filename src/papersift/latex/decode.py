@@ -254,14 +254,14 @@ class _Decoder:
             # `\ifdefined\X\X\else X\fi` (how the export writes word macros): the text is
             # what a reader without the macro shows, the `\else` branch.
             # `\ifdefined\mkbibquote\expandafter\mkbibquote\fi{x}`: the text is the argument.
-            otherwise = s.find("\\else", j, end)
-            close = s.find("\\fi", j, end)
+            otherwise = _find_word(s, "else", j, end)
+            close = _find_word(s, "fi", j, end)
             if 0 <= otherwise < close:
                 return self.run(otherwise + 5, close, math).strip(), close + 3
             if close >= 0:
                 return "", close + 3
         if name == "iffalse":
-            close = s.find("\\fi", j, end)  # what an `\iffalse ... \fi` holds is never text
+            close = _find_word(s, "fi", j, end)  # what an `\iffalse ... \fi` holds is never text
             return "", end if close < 0 else close + 3
         if name == "fi":
             return "", j
@@ -345,6 +345,15 @@ _WS = re.compile(
 #: A line break right after a hyphen inside a word (`short-` / `text`): the value was
 #: wrapped there, and the word is `short-text`.
 HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_]-)[ \t]*\n\s*(?=[^\W\d_])")
+
+
+_CONTROL_WORDS = {w: re.compile(rf"\\{w}(?![A-Za-z])") for w in ("else", "fi")}
+
+
+def _find_word(s: str, word: str, start: int, end: int) -> int:
+    """Where the control word `\\word` is in `s[start:end]` (not `\\fiA`), or -1."""
+    found = _CONTROL_WORDS[word].search(s, start, end)
+    return found.start() if found else -1
 
 
 def field_text(value: str) -> str:
