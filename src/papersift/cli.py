@@ -929,13 +929,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
-    from papersift.cli_views import add_views_parser
-
-    add_views_parser(sub)
-
     from papersift.cli_add import add_add_parser
 
     add_add_parser(sub)
+
+    from papersift.cli_views import add_views_parser
+
+    add_views_parser(sub)
 
     from papersift.cli_open import add_open_parsers
 

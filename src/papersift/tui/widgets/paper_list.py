@@ -290,7 +290,8 @@ class PaperList(ScrollView, can_focus=True):
     ) -> None:
         """Show these ids. The cursor stays on `keep` if it is still listed, else at
         `fallback_index` (clamped), else at the top. The selection is kept whole, shown
-        or not (`hidden_selected_count`)."""
+        or not (`hidden_selected_count`). `years`: whether any of them has a year (the
+        year column is shown only then)."""
         self._ids = list(ids)
         if tags_width is not None:
             self.tags_width = tags_width
