@@ -55,6 +55,14 @@ class PapersiftError(Exception):
     """
 
 
+def positive_number(value: object) -> float | None:
+    """`value` as a float if it is a number > 0 (a bool is not: TOML and JSON say
+    `true`, Python counts it as 1), else None. For settings read from files."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where one record came from: a file's base name and its 0-based position there."""

@@ -35,7 +35,14 @@ from filelock import FileLock, Timeout
 
 from papersift.fsutil import atomic_write_bytes, describe_os_error
 from papersift.memory import paused_gc
-from papersift.models import Entry, Paper, PapersiftError, PossibleDuplicate, Triage
+from papersift.models import (
+    Entry,
+    Paper,
+    PapersiftError,
+    PossibleDuplicate,
+    Triage,
+    positive_number,
+)
 from papersift.storage import (
     FORMAT_NAME,
     AtomicJSONStorage,
@@ -770,9 +777,8 @@ class Library:
         """When the TUI last closed this library (seconds since the epoch; 0.0 if it never
         ran here). It records that in ui.json (`CLOSED_AT`); a ui.json from before it did
         was last written as the TUI closed, so its modification time stands in."""
-        value = self.load_ui_state().get(CLOSED_AT)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            return float(value)
+        if (closed := positive_number(self.load_ui_state().get(CLOSED_AT))) is not None:
+            return closed
         try:
             return (self.path / "ui.json").stat().st_mtime
         except OSError:

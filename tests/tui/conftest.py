@@ -71,11 +71,20 @@ def make_app(lib_path: Path, config_path: Path) -> Iterator[Callable[..., Papers
         library.close()
 
 
+def short_lived(app: PapersiftApp) -> list:
+    """The app's workers that end by themselves (all but the folder watch)."""
+    return [w for w in app.workers if w.group != "watch"]
+
+
 async def settle(pilot: Pilot, app: PapersiftApp, rounds: int = 30) -> None:
-    """Wait until no worker runs and the messages they posted are handled."""
+    """Wait until no worker runs and the messages they posted are handled.
+
+    The folder watch's worker runs until stopped, so it is not waited for.
+    """
     for _ in range(rounds):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        if workers := short_lived(app):  # (an empty list would mean all of them)
+            await app.workers.wait_for_complete(workers)
         await pilot.pause(0.02)
         main = app.main_screen
         timers_pending = main is not None and (
@@ -84,7 +93,7 @@ async def settle(pilot: Pilot, app: PapersiftApp, rounds: int = 30) -> None:
         if timers_pending:
             await pilot.pause(0.1)
             continue
-        if not any(w.is_running for w in app.workers):
+        if not any(w.is_running for w in short_lived(app)):
             await pilot.pause()
             return
 

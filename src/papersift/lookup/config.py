@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from papersift.models import positive_number
 from papersift.paths import config_file
 
 __all__ = ["DEFAULT_ARXIV_API", "DEFAULT_DOI_URL", "LookupConfig", "load_lookup_config"]
@@ -74,8 +75,8 @@ def load_lookup_config(
             setattr(config, key, url)
     timeout = section.get("timeout")
     if timeout is not None:
-        if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
-            config.timeout = float(timeout)
+        if (seconds := positive_number(timeout)) is not None:
+            config.timeout = seconds
         else:
             config.problems.append(f"{path}: [lookup] timeout must be a positive number")
     for key, name in (("arxiv_api", "PAPERSIFT_ARXIV_API"), ("doi_url", "PAPERSIFT_DOI_URL")):

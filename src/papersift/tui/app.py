@@ -43,10 +43,12 @@ from papersift.tui.messages import (
     RankingReady,
     RankProgress,
     TextsLoaded,
+    WatchedFile,
 )
 from papersift.tui.screens.add_ids import LookupRunner
 from papersift.tui.screens.main import MainScreen
 from papersift.tui.styles import css_paths
+from papersift.tui.watching import FolderWatch
 from papersift.tui.widgets.paper_list import PaperList
 
 if TYPE_CHECKING:
@@ -132,6 +134,8 @@ class PapersiftApp(App[None]):
         #: Papers added by arXiv id or DOI: the waiting count and retries (`+`).
         self.lookups = LookupRunner(self)
         self._theme_ready = False
+        #: The watched folder (`[watch] folder`; the palette starts and stops it).
+        self.folder_watch = FolderWatch(self)
 
     # ------------------------------------------------------------------ start / stop
 
@@ -147,6 +151,7 @@ class PapersiftApp(App[None]):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self._poll)
+        self.folder_watch.start_configured()
         self.lookups.start()
 
     def _apply_keymap(self) -> None:
@@ -200,7 +205,11 @@ class PapersiftApp(App[None]):
         self.save_ui_state()
         self.exit()
 
+    def on_watched_file(self, message: WatchedFile) -> None:
+        self.folder_watch.show(message)
+
     def on_unmount(self) -> None:
+        self.folder_watch.stop(quiet=True)
         self.save_ui_state()
 
     # ------------------------------------------------------------------ ui state

@@ -125,6 +125,9 @@ class PapersiftCommands(Provider):
             from papersift.tui.screens.review import palette_commands
 
             commands += palette_commands(app, main)
+            from papersift.tui.watching import palette_commands as watch_commands
+
+            commands += watch_commands(app)
             for fmt, label in COPY_FORMATS.items():
                 commands.append(
                     (

@@ -1,4 +1,5 @@
-"""The TUI's part of the user's config file: key bindings, the theme, the ranking.
+"""The TUI's part of the user's config file: key bindings, the theme, the ranking, the
+watched folder.
 
 The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
 
@@ -8,6 +9,10 @@ The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
     model = "svm"              # or "lr", "nb", "ensemble" (`papersift rank status --help`)
     stop_after = 50            # stopping rule: this many irrelevant in a row…
     min_share = 0.1            # …after at least this share of the papers screened
+
+    [watch]
+    folder = "~/Downloads/papers"  # import the files that appear here (palette: stop)
+    interval = 2               # seconds between looks at it
 
     [keys]
     star = "f"                 # a binding id = the key(s) that trigger it
@@ -27,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from papersift.models import positive_number
 from papersift.paths import config_file
 
 # A key as Textual names it: "x", "X", "ctrl+x", "shift+f5", "question_mark", "?", "space".
@@ -44,6 +50,9 @@ class UiConfig:
     rank_model: str = "svm"
     stop_after: int = 50
     min_share: float = 0.10
+    #: `[watch]`: the folder the app watches from the start (`tui.watching`).
+    watch_folder: Path | None = None
+    watch_interval: float = 2.0
     problems: list[str] = field(default_factory=list)
 
 
@@ -86,6 +95,7 @@ def load_config(path: Path | None = None) -> UiConfig:
         else:
             config.problems.append(f"{path}: theme must be a theme name in quotes")
     _read_rank(data.get("rank", {}), config, path)
+    _read_watch(data.get("watch", {}), config, path)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         config.problems.append(f'{path}: [keys] must be a table of binding-id = "key"')
@@ -128,6 +138,24 @@ def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
             config.min_share = float(min_share)
         else:
             config.problems.append(f"{path}: [rank] min_share must be between 0 and 1")
+
+
+def _read_watch(watch: object, config: UiConfig, path: Path) -> None:
+    if not isinstance(watch, dict):
+        config.problems.append(f"{path}: [watch] must be a table (folder, interval)")
+        return
+    folder = watch.get("folder")
+    if folder is not None:
+        if isinstance(folder, str) and folder.strip():
+            config.watch_folder = Path(folder.strip()).expanduser()
+        else:
+            config.problems.append(f"{path}: [watch] folder must be a folder's path in quotes")
+    interval = watch.get("interval")
+    if interval is not None:
+        if (seconds := positive_number(interval)) is not None:
+            config.watch_interval = seconds
+        else:
+            config.problems.append(f"{path}: [watch] interval must be a number of seconds > 0")
 
 
 def unknown_ids(keys: dict[str, str], known: Iterable[str]) -> list[str]:

@@ -63,6 +63,22 @@ class LookupsChanged(Message):
 
 
 @dataclass
+class WatchChanged(Message):
+    """The folder watch started or stopped (`tui.watching`)."""
+
+
+@dataclass
+class WatchedFile(Message):
+    """The folder watch handled a file (`tui.watching`; posted from its thread).
+
+    `line` is what to tell the user; `changed` says papers were added or merged."""
+
+    line: str
+    severity: str = "information"
+    changed: bool = False
+
+
+@dataclass
 class RankingReady(Message):
     """A new ranking of the inbox (None: not enough decisions to learn from yet)."""
 

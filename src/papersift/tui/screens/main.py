@@ -57,6 +57,7 @@ from papersift.tui.messages import (
     RankingReady,
     RankProgress,
     TextsLoaded,
+    WatchChanged,
 )
 from papersift.tui.safe_text import plain
 from papersift.tui.screens.add_ids import AddIdsScreen, waiting_text
@@ -810,6 +811,8 @@ class MainScreen(LinkActions, Screen[None]):
         if waiting := self.papersift.lookups.waiting:
             # Early in the line: the title is cut at the list's width.
             parts.append(waiting_text(waiting))
+        if watching := self.papersift.folder_watch.title_part():
+            parts.append(watching)
         direction = " reversed" if plist.sort_reverse else ""
         mode = sort_mode(plist.sort)
         label = mode.label
@@ -1114,6 +1117,9 @@ class MainScreen(LinkActions, Screen[None]):
         self.app.push_screen(AddIdsScreen())
 
     def on_lookups_changed(self, message: LookupsChanged) -> None:
+        self._update_title()
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
         self._update_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
