@@ -19,7 +19,9 @@ from papersift.normalize import normalize_arxiv, normalize_doi
         ("0704.0001", "arxiv:0704.0001"),
         ("hep-th/9901001", "arxiv:hep-th/9901001"),
         ("hep-th/9711200v3", "arxiv:hep-th/9711200v3"),
-        ("math.GT/0309136", "arxiv:math.gt/0309136"),
+        ("math.GT/0309136", "arxiv:math/0309136"),
+        ("cond-mat.mes-hall/0601001v2", "arxiv:cond-mat/0601001v2"),
+        ("arXiv:physics.acc-ph/0312001", "arxiv:physics/0312001"),
         ("cond-mat/0501234v1", "arxiv:cond-mat/0501234v1"),
         ("https://arxiv.org/abs/2405.21046", "arxiv:2405.21046"),
         ("http://arxiv.org/abs/2405.21046v3", "arxiv:2405.21046v3"),
@@ -109,7 +111,9 @@ _new_ids = st.builds(
 )
 _old_ids = st.builds(
     lambda a, y, m, n: f"{a}/{y:02d}{m:02d}{n:03d}",
-    st.sampled_from(["hep-th", "hep-ph", "astro-ph", "cond-mat", "math", "math.GT", "quant-ph"]),
+    st.sampled_from(
+        ["hep-th", "hep-ph", "astro-ph", "cond-mat", "math", "math.GT", "cond-mat.str-el", "q-bio"]
+    ),
     st.integers(0, 99),
     st.integers(1, 12),
     st.integers(0, 999),
@@ -132,7 +136,10 @@ def arxiv_spellings(draw) -> tuple[str, str]:
         "pdf": f"http://arxiv.org/pdf/{written}" + draw(st.sampled_from(["", ".pdf"])),
         "doi": f"https://doi.org/10.48550/arXiv.{written}",
     }[form]
-    key = f"arxiv:{bare.lower()}" + (f"v{version}" if version else "")
+    # An old id's subject class (math.GT) is not part of the id.
+    archive, number = bare.split("/") if "/" in bare else ("", bare)
+    canonical = f"{archive.split('.')[0]}/{number}" if archive else bare
+    key = f"arxiv:{canonical.lower()}" + (f"v{version}" if version else "")
     return token, key
 
 
@@ -185,3 +192,18 @@ def test_any_text_is_read_without_error_and_nothing_is_lost(text: str):
     assert len(parsed.identifiers) + len(parsed.unrecognised) <= len(tokens) + text.count(",")
     for token in parsed.unrecognised:
         assert token in text
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("math.GT/0309136", "math/0309136"),
+        ("see arXiv:cond-mat.mes-hall/0601001v2, section 2", "cond-mat/0601001"),
+        ("q-bio.BM/0401001", "q-bio/0401001"),
+        ("hep-th/9901001", "hep-th/9901001"),
+        ("file_hep-th/9901001", ""),  # not an id: glued to a word
+    ],
+)
+def test_an_old_ids_subject_class_is_not_part_of_it(text: str, bare: str):
+    # arXiv files math.GT/0309136 as math/0309136: both spellings must dedupe as one paper.
+    assert normalize_arxiv(text) == bare

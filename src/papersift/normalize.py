@@ -29,7 +29,13 @@ _TRAILING_PUNCT = re.compile(r"[\s.,;:!?\"'\-]+$")
 _TRAILING = " .,;:!?\"'-"
 _NON_WORD = re.compile(r"[^\w]+")
 _ARXIV_NEW = re.compile(r"(?:arxiv:)?\s*(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
-_ARXIV_OLD = re.compile(r"(?:arxiv:)?\s*([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
+# Pre-2007 ids: archive(.subject-class)/YYMMNNN. The subject class (math.GT, cond-mat.mes-hall)
+# is not part of the id: arXiv files math.GT/0309136 as math/0309136, so it is dropped and
+# both spellings are one paper.
+_ARXIV_OLD = re.compile(
+    r"(?:arxiv:)?\s*(?<![\w.\-])([a-z]+(?:-[a-z]+)?)(?:\.[a-z]+(?:-[a-z]+)?)?/(\d{7})(?:v\d+)?",
+    re.IGNORECASE,
+)
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.IGNORECASE)
 
 
@@ -100,14 +106,16 @@ def normalize_doi(doi: str) -> str:
 
 
 def normalize_arxiv(text: str) -> str:
-    """A bare arXiv id without version (`2403.12345`, `hep-th/9901001`), or ""."""
+    """A bare arXiv id without version (`2403.12345`, `hep-th/9901001`), or "".
+
+    An old id's subject class is dropped: `math.GT/0309136` is `math/0309136`."""
     if not text:
         return ""
     text = text.strip()
-    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
-        match = pattern.search(text)
-        if match:
-            return match.group(1).lower()
+    if match := _ARXIV_NEW.search(text):
+        return match.group(1).lower()
+    if match := _ARXIV_OLD.search(text):
+        return f"{match.group(1)}/{match.group(2)}".lower()
     return ""
 
 

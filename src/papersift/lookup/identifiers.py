@@ -22,8 +22,11 @@ __all__ = ["Identifier", "ParsedList", "parse_identifier", "parse_list"]
 
 # YYMM.NNNN (0704-1412) or YYMM.NNNNN (1501 on); the month is checked separately.
 _NEW = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})(?:v(\d{1,3}))?", re.IGNORECASE)
-# archive(.SUBJECT-CLASS)/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136, cond-mat/0501234.
-_OLD = re.compile(r"([a-z]+(?:-[a-z]+)?(?:\.[a-z]{2})?)/(\d{7})(?:v(\d{1,3}))?", re.IGNORECASE)
+# archive(.subject-class)/YYMMNNN, e.g. hep-th/9901001, math.GT/0309136,
+# cond-mat.mes-hall/0601001 (the class is dropped: normalize_arxiv).
+_OLD = re.compile(
+    r"([a-z]+(?:-[a-z]+)?)(\.[a-z]+(?:-[a-z]+)?)?/(\d{7})(?:v(\d{1,3}))?", re.IGNORECASE
+)
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
 _ARXIV_URL = re.compile(
@@ -80,14 +83,14 @@ def _arxiv(text: str) -> Identifier | None:
         version = int(m.group(4) or 0)
         return Identifier("arxiv", f"{m.group(1)}{m.group(2)}.{m.group(3)}", version)
     if m := _OLD.fullmatch(text):
-        month = int(m.group(2)[2:4])
-        if not 1 <= month <= 12:
+        archive, number = m.group(1), m.group(3)
+        if not 1 <= int(number[2:4]) <= 12:
             return None
         # The form the rest of papersift keeps (normalize_arxiv), so dedupe sees one id.
-        bare = normalize_arxiv(f"{m.group(1)}/{m.group(2)}")
-        if bare != f"{m.group(1)}/{m.group(2)}".lower():
+        bare = normalize_arxiv(text)
+        if bare != f"{archive}/{number}".lower():
             return None
-        return Identifier("arxiv", bare, int(m.group(3) or 0))
+        return Identifier("arxiv", bare, int(m.group(4) or 0))
     return None
 
 
