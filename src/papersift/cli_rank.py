@@ -257,6 +257,7 @@ def cmd_rank_simulate(args: argparse.Namespace) -> int:
         spec=spec,
         seed=args.seed,
         explore=args.explore,
+        explore_kind=args.explore_kind,
         prior_labels=None if args.oracle_stdin else known_labels,
         on_step=step,
         relevant_total=(
@@ -334,6 +335,7 @@ def _progress_step(total: int):
 
 def add_rank_parser(sub) -> None:
     """Register `rank` and its subcommands on the CLI's subparsers."""
+    from papersift.ranking.screening import DEFAULT_EXPLORE_KIND, EXPLORE_KINDS
     from papersift.ranking.settings import DEFAULT_MODEL, DEFAULT_STOP, MODELS
 
     models_help = "; ".join(f"{m.name}: {m.help}" for m in MODELS)
@@ -403,7 +405,16 @@ def add_rank_parser(sub) -> None:
         type=float,
         default=0.0,
         metavar="F",
-        help="share of picks drawn at random instead of the top one (default: 0)",
+        help="share of ranked picks that are exploration picks, spaced evenly (every "
+        "round(1/F)-th pick, as in triage mode; at most 0.5; default: 0)",
+    )
+    pm.add_argument(
+        "--explore-kind",
+        default=DEFAULT_EXPLORE_KIND,
+        choices=[k.name for k in EXPLORE_KINDS],
+        help="which paper an exploration pick shows ("
+        + "; ".join(f"{k.name}: {k.help}" for k in EXPLORE_KINDS)
+        + "; default: %(default)s)",
     )
     pm.add_argument("--order-out", metavar="FILE", help="write record_ids in screening order")
     pm.add_argument(

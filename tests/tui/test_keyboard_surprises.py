@@ -263,9 +263,22 @@ def test_a_screen_binding_follows_the_main_screens_remapping() -> None:
     # A binding the keymap names itself keeps its own keys.
     own = followed_keymap({"star": "f", "triage.star": "g"}, [TriageScreen])
     assert own == {"star": "f", "triage.star": "g"}
+    # Undo is the app's undo on every screen that has one.
+    moved = followed_keymap({"undo": "z"}, binding_classes())
+    assert {k for k, v in moved.items() if v == "z"} == {
+        "undo",
+        "triage.undo",
+        "review.undo",
+        "duplicates.undo",
+    }
     # Every id a screen follows exists, on both sides.
     known = known_binding_ids(PapersiftApp)
-    assert set(TriageScreen.KEYMAP_FOLLOWS) | set(TriageScreen.KEYMAP_FOLLOWS.values()) <= known
+    following = [cls for cls in binding_classes() if "KEYMAP_FOLLOWS" in vars(cls)]
+    assert len(following) >= 3
+    for cls in following:
+        own = set(cls.KEYMAP_FOLLOWS)
+        assert own | set(cls.KEYMAP_FOLLOWS.values()) <= known, cls.__name__
+        assert own <= {b.id for b in cls.BINDINGS}, f"{cls.__name__} follows its own ids"
 
 
 async def test_the_keymap_reaches_triage_and_its_footer(make_app, config_path, lib_path) -> None:

@@ -9,15 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from papersift.ranking.settings import DEFAULT_STOP, StopRule
 
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported in the functions: the CLI's parser and the TUI's config read the
+# tables here at start, before anything needs numpy.
+
 __all__ = [
+    "DEFAULT_EXPLORE_KIND",
     "DEFAULT_STOP",
+    "EXPLORE_KINDS",
+    "MAX_EXPLORE",
+    "ExploreKind",
     "Progress",
     "StopRule",
+    "explore_every",
+    "explore_kind",
+    "explore_pick",
+    "is_explore_turn",
     "pick_next",
     "progress",
 ]
@@ -58,6 +71,8 @@ def progress(
     `total` counts every paper being screened, decided or not; `probabilities_left` are
     the model's probabilities for the undecided ones (or `expected_left` their sum).
     """
+    import numpy as np
+
     curve: list[int] = []
     found = 0
     in_a_row = 0
@@ -84,23 +99,117 @@ def progress(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ExploreKind:
+    """One kind of exploration pick: which paper is shown instead of the top one."""
+
+    name: str
+    help: str
+    #: Why the pick is shown, as triage mode says it ("shown because …").
+    reason: str
+
+
+#: The kinds of exploration pick, measured side by side (README, "Exploring").
+EXPLORE_KINDS: tuple[ExploreKind, ...] = (
+    ExploreKind(
+        "unsure",
+        "the paper the model is least sure about (score nearest its decision boundary)",
+        "the ranking is unsure about it",
+    ),
+    ExploreKind(
+        "random",
+        "a paper drawn at random from the undecided",
+        "it was drawn at random from the inbox",
+    ),
+    ExploreKind(
+        "unreached",
+        "a paper drawn at random from the lower half of the ranking",
+        "the ranking would show it late",
+    ),
+)
+DEFAULT_EXPLORE_KIND = "unsure"
+#: The largest share of exploration picks the settings accept.
+MAX_EXPLORE = 0.5
+
+
+def explore_kind(name: str) -> ExploreKind:
+    """The `EXPLORE_KINDS` row called `name`."""
+    for kind in EXPLORE_KINDS:
+        if kind.name == name:
+            return kind
+    raise ValueError(f"unknown exploration kind {name!r}")
+
+
+def explore_every(share: float) -> int:
+    """Every how many ranked picks one is an exploration pick (0: never)."""
+    if share <= 0:
+        return 0
+    return max(2, round(1 / min(share, MAX_EXPLORE)))
+
+
+def is_explore_turn(turn: int, share: float) -> bool:
+    """Whether the `turn`-th ranked pick (counted from 1) is an exploration pick.
+
+    Exploration picks are spaced evenly (every `explore_every(share)`-th pick) rather
+    than drawn with that probability, so a reader never meets a burst of them and the
+    k-th pick is known in advance."""
+    every = explore_every(share)
+    return every > 0 and turn > 0 and turn % every == 0
+
+
+def explore_pick(
+    scores: np.ndarray,
+    candidates: np.ndarray,
+    kind: str = DEFAULT_EXPLORE_KIND,
+    *,
+    rng: np.random.Generator | None = None,
+    turn: int = 0,
+) -> int:
+    """The exploration pick of `kind` among `candidates` (row numbers).
+
+    `unsure` is the candidate whose score is nearest 0 (the linear model's boundary;
+    ties to the lower row) and needs no randomness. The random kinds draw with `rng`,
+    or, without one, with a generator seeded by `turn`: the same turn of the same
+    screening gives the same paper."""
+    if len(candidates) == 0:
+        raise ValueError("no candidates left")
+    import numpy as np
+
+    explore_kind(kind)
+    values = scores[candidates]
+    if kind == "unsure":
+        margin = np.abs(values)
+        return int(candidates[np.flatnonzero(margin == margin.min())[0]])
+    gen = rng if rng is not None else np.random.default_rng(turn)
+    if kind == "random":
+        return int(candidates[gen.integers(len(candidates))])
+    # The lower half of the ranking: what a screening that stops early never reaches.
+    order = np.lexsort((candidates, -values))
+    low = candidates[order[len(order) // 2 :]]
+    return int(low[gen.integers(len(low))])
+
+
 def pick_next(
     scores: np.ndarray,
     candidates: np.ndarray,
     *,
     explore: float = 0.0,
+    turn: int = 0,
+    kind: str = DEFAULT_EXPLORE_KIND,
     rng: np.random.Generator | None = None,
 ) -> int:
     """The row to screen next among `candidates` (row numbers): the top-scored one.
 
-    With `explore` > 0, that share of picks is instead drawn at random from the
-    candidates, so papers unlike the ones marked so far get seen too (against the
-    filter bubble). Ties go to the lower row: picks are deterministic for a seed.
-    """
+    With `explore` > 0, the `turn`-th ranked pick (from 1) is an exploration pick of
+    `kind` when `is_explore_turn` says so, so papers unlike the ones marked so far
+    get seen too (against the filter bubble). Ties go to the lower row: picks are
+    deterministic for a seed."""
     if len(candidates) == 0:
         raise ValueError("no candidates left")
-    if explore > 0 and rng is not None and rng.random() < explore:
-        return int(candidates[rng.integers(len(candidates))])
+    if is_explore_turn(turn, explore):
+        return explore_pick(scores, candidates, kind, rng=rng, turn=turn)
+    import numpy as np
+
     values = scores[candidates]
     best = np.flatnonzero(values == values.max())
     return int(candidates[best[0]])

@@ -17,7 +17,7 @@ from papersift.models import PapersiftError
 from papersift.ranking.features import PaperText, build_space
 from papersift.ranking.metrics import recall_at, wss_at
 from papersift.ranking.model import fit, rank_order, scores
-from papersift.ranking.screening import pick_next
+from papersift.ranking.screening import DEFAULT_EXPLORE_KIND, pick_next
 from papersift.ranking.settings import ModelSpec
 
 __all__ = ["SimulationResult", "simulate"]
@@ -51,6 +51,7 @@ def simulate(
     spec: ModelSpec,
     seed: int = 0,
     explore: float = 0.0,
+    explore_kind: str = DEFAULT_EXPLORE_KIND,
     prior_labels: dict[str, int] | None = None,
     on_step: Callable[[int, int], None] | None = None,
     relevant_total: int | None = None,
@@ -59,7 +60,9 @@ def simulate(
 
     `prior_labels` gives the priors' labels when they are known (the file's); else the
     priors are taken as labelled by the option that named them. `on_step(done, total)`
-    reports progress. Until a relevant and an irrelevant label are known, records are
+    reports progress. `explore` is the share of ranked picks that are exploration
+    picks of `explore_kind`, spaced as triage mode spaces them (`screening.pick_next`).
+    Until a relevant and an irrelevant label are known, records are
     taken in a seeded random order.
 
     `relevant_total`, when the caller knows how many relevant records there are, ends
@@ -92,6 +95,7 @@ def simulate(
     total = int(unlabelled.sum())
     found = sum(labels.values())
     last_scores = None
+    turn = 0  # ranked picks so far: exploration is spaced over these, as in triage
     while unlabelled.any():
         if relevant_total is not None and found >= relevant_total and last_scores is not None:
             rest = np.flatnonzero(unlabelled)
@@ -103,7 +107,15 @@ def simulate(
         if values == {0, 1}:
             fitted = fit(space, labels, spec, with_probabilities=False)
             last_scores = scores(fitted, space)
-            row = pick_next(last_scores, np.flatnonzero(unlabelled), explore=explore, rng=rng)
+            turn += 1
+            row = pick_next(
+                last_scores,
+                np.flatnonzero(unlabelled),
+                explore=explore,
+                turn=turn,
+                kind=explore_kind,
+                rng=rng,
+            )
         else:
             row = next(r for r in random_order if unlabelled[r])
         rid = ids[row]

@@ -170,10 +170,13 @@ class PapersiftApp(App[None]):
         # Every screen takes the keymap (Textual applies it by binding id); the keys
         # another screen shares with the main screen follow its remapping.
         self.set_keymap(followed_keymap(known, binding_classes()))
+        from papersift.tui.screens.duplicates import DuplicatesScreen
+        from papersift.tui.screens.review_triage import ReviewTriageScreen
         from papersift.tui.screens.triage import TriageScreen
 
         problems = keymap_clashes(self._keymap, (PaperList, MainScreen, PapersiftApp))
-        problems += keymap_clashes(self._keymap, (TriageScreen, PapersiftApp))
+        for screen in (TriageScreen, ReviewTriageScreen, DuplicatesScreen):
+            problems += keymap_clashes(self._keymap, (screen, PapersiftApp))
         for problem in dict.fromkeys(problems):
             self.say(f"{self.config.path}: {problem}", severity="warning", timeout=10)
 

@@ -149,6 +149,9 @@ class DuplicatesScreen(Screen[None]):
 
     AUTO_FOCUS = "#dup-body"
 
+    #: Undo here is the app's undo: `undo = "z"` in `[keys]` moves this one too.
+    KEYMAP_FOLLOWS: ClassVar[dict[str, str]] = {"duplicates.undo": "undo"}
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "merge", "Merge", id="duplicates.merge"),
         Binding("a", "apart", "Keep apart", id="duplicates.apart"),

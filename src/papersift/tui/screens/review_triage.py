@@ -58,6 +58,13 @@ class ReviewTriageScreen(TriageScreen):
     """Screen review `name`'s papers one by one."""
 
     inherit_bindings = False
+    #: What these keys do here the main screen's do too, so a remapping moves both.
+    KEYMAP_FOLLOWS: ClassVar[dict[str, str]] = {
+        "review.star": "star",
+        "review.tags": "tags",
+        "review.note": "note",
+        "review.undo": "undo",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "screen('include')", "Include", id="review.include"),
         Binding("d", "screen('exclude')", "Exclude", id="review.exclude"),
