@@ -431,3 +431,28 @@ async def test_the_help_says_how_to_scroll_and_close_it(make_app) -> None:
         assert body.scroll_y > before
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+def test_help_says_numbered_keys_once() -> None:
+    from papersift.tui.screens.help import collapse_numbered
+
+    rows = [("S", "Save view", "save-view")]
+    rows += [(str(n), f"Saved view {n}", f"saved-view-{n}") for n in range(1, 10)]
+    rows += [("q", "Quit", "quit")]
+    assert collapse_numbered(rows) == [
+        ("S", "Save view", "save-view"),
+        ("1–9", "Saved view 1–9", "saved-view-1 … saved-view-9"),
+        ("q", "Quit", "quit"),
+    ]
+    # A key moved in the config breaks the run: where it went still shows.
+    moved = [r if r[0] != "5" else ("f5", r[1], r[2]) for r in rows]
+    assert collapse_numbered(moved) == [
+        ("S", "Save view", "save-view"),
+        ("1–4", "Saved view 1–4", "saved-view-1 … saved-view-4"),
+        ("f5", "Saved view 5", "saved-view-5"),
+        ("6–9", "Saved view 6–9", "saved-view-6 … saved-view-9"),
+        ("q", "Quit", "quit"),
+    ]
+    # Two numbered rows are left as they are.
+    two = [("1", "Tab 1", "tab-1"), ("2", "Tab 2", "tab-2")]
+    assert collapse_numbered(two) == two

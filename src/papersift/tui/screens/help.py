@@ -78,7 +78,47 @@ def class_rows(app: Any, cls: type) -> list[Row]:
     for binding in class_bindings(cls):
         description = binding.tooltip or binding.description or binding.action
         rows.append((" ".join(key_labels(app, binding)), description, binding.id or ""))
-    return rows
+    return collapse_numbered(rows)
+
+
+_NUMBERED = re.compile(r"(.*\D)(\d)")
+
+
+def collapse_numbered(rows: list[Row]) -> list[Row]:
+    """Runs of bindings numbered by their own key ("1" "Saved view 1" … "9" "Saved view
+    9") as one row ("1–9", "Saved view 1–9"): nine rows would say it nine times. A key
+    moved in the config breaks the run, so where it went still shows."""
+    out: list[Row] = []
+    run: list[Row] = []
+
+    def flush() -> None:
+        if len(run) >= 3:
+            first, last = run[0], run[-1]
+            base = _NUMBERED.fullmatch(first[1])
+            assert base is not None
+            ids = f"{first[2]} … {last[2]}" if first[2] else ""
+            out.append((f"{first[0]}–{last[0]}", f"{base.group(1)}{first[0]}–{last[0]}", ids))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for row in rows:
+        keys, description, binding_id = row
+        m = _NUMBERED.fullmatch(description)
+        numbered = m is not None and keys == m.group(2) and binding_id.endswith(keys)
+        if numbered and run:
+            previous = _NUMBERED.fullmatch(run[-1][1])
+            assert previous is not None and m is not None
+            if previous.group(1) != m.group(1) or int(keys) != int(run[-1][0]) + 1:
+                flush()
+        elif not numbered:
+            flush()
+        if numbered:
+            run.append(row)
+        else:
+            out.append(row)
+    flush()
+    return out
 
 
 def binding_rows(app: Any, node: DOMNode) -> list[Row]:
