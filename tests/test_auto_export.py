@@ -74,3 +74,24 @@ def test_a_failing_export_does_not_fail_the_users_change(sample_library, tmp_pat
     assert main(["--library", lib, "note", pid, "--set", "kept"]) == 0
     assert "warning: auto-export" in capsys.readouterr().err
     assert Library(sample_library.path).triage_of(pid).note == "kept"
+
+
+def test_an_export_of_a_saved_view_keeps_the_views_order(sample_library, tmp_path, capsys):
+    lib = str(sample_library.path)
+    assert main(["--library", lib, "views", "save", "Evals", "-q", "benchmark",
+                 "--sort", "title"]) == 0  # fmt: skip
+    out = tmp_path / "evals.bib"
+    assert main(["--library", lib, "export", "--view", "Evals", "-o", str(out),
+                 "--keep-updated"]) == 0  # fmt: skip
+
+    def titles() -> list[str]:
+        from papersift.readers import read_path
+
+        return [r.title.casefold() for r in read_path(out).records]
+
+    assert len(titles()) >= 3 and titles() == sorted(titles())
+    # Re-sorting the saved view re-sorts the file at its next refresh.
+    assert main(["--library", lib, "views", "save", "Evals", "-q", "benchmark",
+                 "--sort", "title", "--reverse", "--replace"]) == 0  # fmt: skip
+    auto_export.refresh(Library(sample_library.path))
+    assert titles() == sorted(titles(), reverse=True)

@@ -41,7 +41,9 @@ class AutoExport:
     starred: bool = False
     tags: tuple[str, ...] = ()
     status: str = ""
-    sort: str = "library"
+    #: "" is the view's own sort: a saved view's (followed when it is re-sorted), else
+    #: library order.
+    sort: str = ""
     reverse: bool = False
     #: A draft (.aux, .tex, .md) whose cited papers are exported, instead of filters.
     cited: str = ""
@@ -141,7 +143,7 @@ def entries_of(library: Library, export: AutoExport) -> tuple[list[Entry], list[
         starred=export.starred,
         tags=export.tags,
         status=export.status or None,
-        sort=export.sort,
+        sort=export.sort or None,
         reverse=export.reverse,
     )
     return entries, []

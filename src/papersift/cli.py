@@ -591,7 +591,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 starred=args.starred,
                 tags=tuple(args.tag or ()),
                 status=args.status or "",
-                sort=args.sort or "library",
+                sort=args.sort or "",
                 reverse=args.reverse,
                 cited=str(Path(args.cited).resolve()) if args.cited else "",
                 unicode=not args.ascii,
