@@ -422,3 +422,107 @@ def test_tag_suggestions_come_from_similar_papers(sample_library) -> None:
     library.close()
     proc = _cli("rank", "tags", cross[21], library=library.path)
     assert proc.returncode == 0 and "cross-lingual" in proc.stdout.split("\n")[0]
+
+
+# ---------------------------------------------------------------------- exploration picks
+
+
+def test_exploration_turns_are_evenly_spaced() -> None:
+    from papersift.ranking.screening import explore_every, is_explore_turn
+
+    for share, every in ((0.05, 20), (0.1, 10), (0.25, 4), (0.3, 3), (0.5, 2), (0.9, 2)):
+        assert explore_every(share) == every
+        turns = [t for t in range(1, 201) if is_explore_turn(t, share)]
+        assert turns == list(range(every, 201, every))  # no bursts, none at the start
+    assert explore_every(0) == 0
+    assert not any(is_explore_turn(t, 0.0) for t in range(0, 100))
+    assert not is_explore_turn(0, 0.5)  # turns count from 1
+
+
+def test_explore_pick_of_each_kind() -> None:
+    from papersift.ranking.screening import EXPLORE_KINDS, explore_pick
+
+    scores = np.array([2.0, -0.1, 0.3, -3.0, 1.0, -0.05])
+    everyone = np.arange(6)
+    assert explore_pick(scores, everyone, "unsure") == 5  # |-0.05| is the smallest margin
+    assert explore_pick(scores, np.array([0, 1, 2, 3]), "unsure") == 1
+    assert explore_pick(np.array([0.2, -0.2, 0.2]), np.arange(3), "unsure") == 0  # ties: low row
+    draws = {
+        kind.name: [explore_pick(scores, everyone, kind.name, turn=t) for t in range(60)]
+        for kind in EXPLORE_KINDS
+    }
+    again = [explore_pick(scores, everyone, "random", turn=t) for t in range(60)]
+    assert draws["random"] == again  # seeded by the turn: the same screening, the same paper
+    assert set(draws["random"]) == set(range(6))
+    # The lower half of the ranking (2.0, 1.0, 0.3 | -0.05, -0.1, -3.0): rows 5, 1, 3.
+    assert set(draws["unreached"]) == {1, 3, 5}
+    rng_draws = [
+        explore_pick(scores, everyone, "random", rng=np.random.default_rng(4)) for _ in range(3)
+    ]
+    assert len(set(rng_draws)) == 1
+    with pytest.raises(ValueError, match="unknown exploration kind"):
+        explore_pick(scores, everyone, "surprise")
+    with pytest.raises(ValueError, match="no candidates"):
+        explore_pick(scores, np.array([], dtype=np.int64), "unsure")
+
+
+def test_pick_next_explores_on_its_turns_only() -> None:
+    scores = np.array([2.0, -0.1, 0.3, -3.0, 1.0, -0.05])
+    picks = [pick_next(scores, np.arange(6), explore=0.5, turn=t) for t in range(1, 7)]
+    assert picks == [0, 5, 0, 5, 0, 5]
+    assert [pick_next(scores, np.arange(6), explore=0.0, turn=t) for t in range(1, 7)] == [0] * 6
+    by_kind = pick_next(scores, np.arange(6), explore=0.5, turn=2, kind="unreached")
+    assert by_kind in (1, 3, 5)
+
+
+def test_explore_setting_prefers_the_remembered_switch() -> None:
+    from papersift.ranking.screening import EXPLORE_STATE, explore_setting, explore_words
+
+    assert explore_setting({}, 0.05) == 0.05
+    assert explore_setting({EXPLORE_STATE: 0.0}, 0.05) == 0.0
+    assert explore_setting({EXPLORE_STATE: 0.2}, 0.0) == 0.2
+    for broken in ("0.2", True, 0.9, -1, None):
+        assert explore_setting({EXPLORE_STATE: broken}, 0.05) == 0.05
+    assert explore_words(0.0) == "off"
+    assert explore_words(0.1).startswith("every 10th pick: the paper the model is least sure")
+    assert (
+        explore_words(0.5, "random") == "every 2nd pick: a paper drawn at random from the undecided"
+    )
+    assert explore_words(1 / 3).startswith("every 3rd pick")
+
+
+@pytest.mark.parametrize("kind", ["unsure", "random", "unreached"])
+def test_simulation_explores_deterministically_and_never_twice(tmp_path: Path, kind: str) -> None:
+    from papersift.readers.review_csv import read_review_csv
+
+    labels = _labelled_csv(tmp_path / "review.csv", n=80)
+    records = read_review_csv(tmp_path / "review.csv")
+    texts = [PaperText(r.record_id, r.title, r.abstract, tuple(r.authors)) for r in records]
+    asked: list[str] = []
+
+    def run(explore: float, seed: int = 3):
+        asked.clear()
+
+        def oracle(rid: str) -> int:
+            asked.append(rid)
+            return labels[rid]
+
+        return simulate(
+            texts,
+            oracle,
+            prior_included=["1"],
+            prior_excluded=["2"],
+            spec=model_named("svm"),
+            seed=seed,
+            explore=explore,
+            explore_kind=kind,
+        )
+
+    explored = run(0.25)
+    assert asked == list(explored.order)  # asked once each, in screening order
+    assert len(set(explored.order)) == len(explored.order) == len(texts) - 2
+    assert run(0.25).order == explored.order
+    plain_order = run(0.0).order
+    assert plain_order != explored.order
+    # Until the 4th ranked pick the screening is the same: exploration starts there.
+    assert explored.order[:3] == plain_order[:3] and explored.order[3] != plain_order[3]

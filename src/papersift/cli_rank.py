@@ -68,12 +68,14 @@ def rank_scores(library, model: str | None = None) -> dict[str, dict[str, float]
 
 def cmd_rank_status(args: argparse.Namespace) -> int:
     from papersift.ranking.ranker import labels_from_triage, screening_progress
+    from papersift.ranking.screening import explore_words
 
     library = _open(args)
     ranking = library_ranking(library, args.model)
     triage = dict(library.triage)
     prog = screening_progress(library.papers, triage, ranking, _stop_rule(args))
     labels = labels_from_triage(triage)
+    explore = explore_in_triage(library)
     data = {
         "model": ranking.spec.name if ranking else None,
         "decisions": prog.screened,
@@ -84,6 +86,7 @@ def cmd_rank_status(args: argparse.Namespace) -> int:
         "expected_relevant_left": prog.expected_left,
         "stop_rule_met": prog.stop_met,
         "ranked": ranking is not None,
+        "explore": explore,
     }
     if args.json:
         _out(json.dumps(data, indent=2))
@@ -93,6 +96,7 @@ def cmd_rank_status(args: argparse.Namespace) -> int:
         f"({prog.in_a_row} irrelevant in a row)"
     )
     _out(f"{prog.total - prog.screened} papers in the inbox")
+    _out(f"exploration picks in triage: {explore_words(explore)}")
     if ranking is None:
         kinds = set(labels.values())
         need = "a relevant" if 1 not in kinds else "an irrelevant"
@@ -108,6 +112,16 @@ def cmd_rank_status(args: argparse.Namespace) -> int:
             "re-rank with another model (--model) before you stop"
         )
     return 0
+
+
+def explore_in_triage(library) -> float:
+    """The share of exploration picks triage mode uses on `library`: the TUI's palette
+    switch as it remembered it, else the config's `[rank] explore`."""
+    from papersift.ranking.screening import explore_setting
+    from papersift.tui.config import load_config
+
+    # tui.config imports no Textual: the CLI reads the same setting the TUI does.
+    return explore_setting(library.load_ui_state(), load_config().explore)
 
 
 def _stop_rule(args: argparse.Namespace):

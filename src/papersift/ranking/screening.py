@@ -7,7 +7,7 @@ exactly what a user gets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,9 +20,12 @@ if TYPE_CHECKING:
 # tables here at start, before anything needs numpy.
 
 __all__ = [
+    "DEFAULT_EXPLORE",
     "DEFAULT_EXPLORE_KIND",
     "DEFAULT_STOP",
     "EXPLORE_KINDS",
+    "EXPLORE_ON",
+    "EXPLORE_STATE",
     "MAX_EXPLORE",
     "ExploreKind",
     "Progress",
@@ -30,9 +33,12 @@ __all__ = [
     "explore_every",
     "explore_kind",
     "explore_pick",
+    "explore_setting",
+    "explore_words",
     "is_explore_turn",
     "pick_next",
     "progress",
+    "valid_explore",
 ]
 
 
@@ -130,6 +136,44 @@ EXPLORE_KINDS: tuple[ExploreKind, ...] = (
 DEFAULT_EXPLORE_KIND = "unsure"
 #: The largest share of exploration picks the settings accept.
 MAX_EXPLORE = 0.5
+#: Triage mode's share of exploration picks when the config does not set one.
+DEFAULT_EXPLORE = 0.0
+#: The share the palette's "explore" switches on when the config's share is 0.
+EXPLORE_ON = 0.1
+
+
+#: ui.json's key for the TUI's palette switch of exploration (the share it set, 0: off).
+EXPLORE_STATE = "rank_explore"
+
+
+def explore_setting(ui_state: Mapping[str, object], configured: float) -> float:
+    """The share of exploration picks in effect: the one the TUI remembered from its
+    palette switch (`EXPLORE_STATE` in ui.json's `ui_state`), else the config's
+    `[rank] explore`."""
+    share = valid_explore(ui_state.get(EXPLORE_STATE))
+    return configured if share is None else share
+
+
+def valid_explore(value: object) -> float | None:
+    """`value` as a share of exploration picks, or None when it is not a number from 0
+    to `MAX_EXPLORE` (the config's and ui.json's values are checked alike)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_EXPLORE:
+        return float(value)
+    return None
+
+
+def explore_words(share: float, kind: str = DEFAULT_EXPLORE_KIND) -> str:
+    """The setting in words: "every 10th pick: the paper the model is least sure
+    about" or "off"."""
+    every = explore_every(share)
+    if not every:
+        return "off"
+    return f"every {_ordinal(every)} pick: {explore_kind(kind).help}"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def explore_kind(name: str) -> ExploreKind:

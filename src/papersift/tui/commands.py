@@ -136,6 +136,9 @@ class PapersiftCommands(Provider):
                         "selection or cursor",
                     )
                 )
+        from papersift.tui.screens.triage import explore_commands
+
+        commands += explore_commands(app)
         return commands
 
     async def discover(self) -> Hits:

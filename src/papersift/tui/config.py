@@ -9,6 +9,7 @@ The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
     model = "svm"              # or "lr", "nb", "ensemble" (`papersift rank status --help`)
     stop_after = 50            # stopping rule: this many irrelevant in a row…
     min_share = 0.1            # …after at least this share of the papers screened
+    explore = 0.1              # triage: every 10th pick is a paper the model is unsure of
 
     [watch]
     folder = "~/Downloads/papers"  # import the files that appear here (palette: stop)
@@ -34,6 +35,7 @@ from pathlib import Path
 
 from papersift.models import positive_number
 from papersift.paths import config_file
+from papersift.ranking.screening import DEFAULT_EXPLORE, MAX_EXPLORE, valid_explore
 
 # A key as Textual names it: "x", "X", "ctrl+x", "shift+f5", "question_mark", "?", "space".
 _KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:\S)+$")
@@ -50,6 +52,8 @@ class UiConfig:
     rank_model: str = "svm"
     stop_after: int = 50
     min_share: float = 0.10
+    #: `[rank] explore`: the share of triage's picks that are exploration picks (0-0.5).
+    explore: float = DEFAULT_EXPLORE
     #: `[watch]`: the folder the app watches from the start (`tui.watching`).
     watch_folder: Path | None = None
     watch_interval: float = 2.0
@@ -117,7 +121,9 @@ def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
     from papersift.ranking.settings import MODELS, model_named
 
     if not isinstance(rank, dict):
-        config.problems.append(f"{path}: [rank] must be a table (model, stop_after, min_share)")
+        config.problems.append(
+            f"{path}: [rank] must be a table (model, stop_after, min_share, explore)"
+        )
         return
     names = [m.name for m in MODELS]
     model = rank.get("model")
@@ -138,6 +144,15 @@ def _read_rank(rank: object, config: UiConfig, path: Path) -> None:
             config.min_share = float(min_share)
         else:
             config.problems.append(f"{path}: [rank] min_share must be between 0 and 1")
+    explore = rank.get("explore")
+    if explore is not None:
+        if (share := valid_explore(explore)) is not None:
+            config.explore = share
+        else:
+            config.problems.append(
+                f"{path}: [rank] explore = {explore!r}: the share of exploration picks in "
+                f"triage must be a number from 0 to {MAX_EXPLORE} (0.1: every 10th pick)"
+            )
 
 
 def _read_watch(watch: object, config: UiConfig, path: Path) -> None:

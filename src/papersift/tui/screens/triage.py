@@ -27,11 +27,20 @@ known at that moment. A line under the top bar counts the screening, the paper's
 title, `P` opens the progress panel (as on the main screen), and the stopping rule is
 announced once. `b`, `p` and `L` open the paper's page, its PDF and its links, as on the
 main screen.
+
+Against the filter bubble, a share of the ranked picks (`[rank] explore`, switched on
+and off from the palette and remembered in ui.json) are exploration picks: every
+`screening.explore_every(share)`-th paper from where triage started is the one
+`screening.explore_pick` chooses among the papers ahead (the paper the model is least
+sure about), labelled "Exploring: shown because …" above its "why". `rank simulate
+--explore` picks and spaces them the same way. The main screen's sort stays pure
+ranking.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -45,6 +54,16 @@ from papersift import actions
 from papersift.models import DEFAULT_STATUS, STATUS_LABELS, Entry
 from papersift.ranking.live import next_model
 from papersift.ranking.ranker import explain_for, screening_progress
+from papersift.ranking.screening import (
+    DEFAULT_EXPLORE_KIND,
+    EXPLORE_ON,
+    EXPLORE_STATE,
+    explore_every,
+    explore_kind,
+    explore_pick,
+    explore_setting,
+    explore_words,
+)
 from papersift.ranking.settings import StopRule, model_named
 from papersift.textsafe import clean_line, one_line
 from papersift.tui.bindings import STATUS_KEYS, key_of
@@ -91,6 +110,43 @@ def status_title(status: str) -> str:
 def describe_sources(entry: Entry) -> str:
     """`file.txt#3, other.bib#7`: 0-based positions, as the detail pane and the CLI show."""
     return ", ".join(f"{clean_line(s.file)}#{s.index}" for s in entry.paper.sources)
+
+
+def explore_share(app: Any) -> float:
+    """The share of exploration picks in triage now: the palette's switch as
+    remembered, else the config's `[rank] explore`."""
+    return explore_setting(app.ui_state, app.config.explore)
+
+
+def set_explore(app: Any, share: float) -> None:
+    """Switch exploration picks to `share` (0: off), remembered for the next start;
+    an open ranked triage re-plans the papers ahead at once."""
+    app.ui_state[EXPLORE_STATE] = share
+    app.say(f"Exploration picks: {explore_words(share)}")
+    for screen in app.screen_stack:
+        if isinstance(screen, TriageScreen):
+            screen.replan_exploration()
+
+
+def explore_commands(app: Any) -> list[tuple[str, Any, str]]:
+    """The palette's switch: on (with the config's share, else `EXPLORE_ON`) or off."""
+    share = explore_share(app)
+    if share > 0:
+        return [
+            (
+                "Explore: stop mixing in papers the ranking would not show",
+                partial(set_explore, app, 0.0),
+                f"now {explore_words(share)}",
+            )
+        ]
+    on = app.config.explore or EXPLORE_ON
+    return [
+        (
+            "Explore: mix in papers the ranking would not show",
+            partial(set_explore, app, on),
+            explore_words(on),
+        )
+    ]
 
 
 def best_first(ids: list[str], ranked: list[str]) -> list[str]:
@@ -179,6 +235,10 @@ class TriageScreen(LinkActions, Screen[None]):
         self._shown_at = time.monotonic()
         self._keys_since_shown = 0
         self.position = max(0, min(start, len(self.paper_ids)))
+        #: Where triage started: exploration picks are counted from here.
+        self._first = self.position
+        #: Exploration picks placed: position → (paper id, its probability).
+        self._explore_at: dict[int, tuple[str, float]] = {}
         #: Positions of the papers changed here, newest last (for undo's "go back").
         self._history: list[int] = []
         self._members = frozenset(self.paper_ids)
@@ -225,6 +285,8 @@ class TriageScreen(LinkActions, Screen[None]):
     def on_mount(self) -> None:
         self._status_at_start = {pid: self._status(pid) for pid in self.paper_ids}
         self._recount()
+        if self.ranked and self.papersift.rank.current is not None:
+            self._place_exploration(self.papersift.rank.current, self.position)
         self.show()
         self.query_one("#triage-hint", Static).update(plain(self.hint()))
 
@@ -419,11 +481,12 @@ class TriageScreen(LinkActions, Screen[None]):
         why, similar = explain_for(
             self.papersift.rank.current, entry, self.papersift.library.papers
         )
-        why_widget.display = why is not None
-        if why is not None:
-            why_widget.update(
-                plain("Why here: " + "\n".join(why_lines(why, similar)), multiline=True)
-            )
+        lines = [] if why is None else ["Why here: " + "\n".join(why_lines(why, similar))]
+        if (explored := self.exploration_label()) is not None:
+            lines.insert(0, explored)
+        why_widget.display = bool(lines)
+        if lines:
+            why_widget.update(plain("\n".join(lines), multiline=True))
         title.update(plain(paper.title))
         meta_parts = []
         if paper.authors:
@@ -508,7 +571,58 @@ class TriageScreen(LinkActions, Screen[None]):
             self.paper_ids = self.paper_ids[:start] + best_first(
                 self.paper_ids[start:], ranking.undecided
             )
+            self._place_exploration(ranking, start)
         self.show()
+
+    # ------------------------------------------------------------------ exploration
+
+    def exploration_label(self) -> str | None:
+        """The label of the paper shown when it is an exploration pick, else None."""
+        placed = self._explore_at.get(self.position)
+        if placed is None or placed[0] != self.current_id():
+            return None
+        reason = explore_kind(DEFAULT_EXPLORE_KIND).reason
+        return f"Exploring: shown because {reason} (p {placed[1]:.2f})"
+
+    def replan_exploration(self) -> None:
+        """Place (or take away) the exploration picks ahead after the share changed."""
+        ranking = self.papersift.rank.current
+        if self.ranked and ranking is not None:
+            start = self.position + (0 if self._keys_since_shown == 0 else 1)
+            self.paper_ids = self.paper_ids[:start] + best_first(
+                self.paper_ids[start:], ranking.undecided
+            )
+            self._place_exploration(ranking, start)
+        self.show()
+
+    def _place_exploration(self, ranking: Any, start: int) -> None:
+        """Put the next exploration pick at or after `start` in its place: the papers
+        from `start` on are in ranked order, and the turn after every `explore_every`
+        ranked picks (counted from where triage started) is an exploration pick among
+        the undecided papers ahead of it."""
+        for position in [p for p in self._explore_at if p >= start]:
+            del self._explore_at[position]
+        every = explore_every(explore_share(self.papersift))
+        if not every:
+            return
+        turn = -(-(start - self._first + 1) // every) * every
+        at = self._first + turn - 1
+        if at >= len(self.paper_ids):
+            return
+        import numpy as np
+
+        row_of = ranking.space.row
+        undecided = np.zeros(len(ranking.space.ids), dtype=bool)
+        undecided[ranking.order] = True
+        ahead = [row_of.get(pid, -1) for pid in self.paper_ids[at:]]
+        rows = np.array([r for r in ahead if r >= 0 and undecided[r]], dtype=np.int64)
+        if len(rows) == 0:
+            return
+        row = explore_pick(ranking.values, rows, DEFAULT_EXPLORE_KIND, turn=turn)
+        pid = ranking.space.ids[row]
+        rest = [p for p in self.paper_ids[at:] if p != pid]
+        self.paper_ids = [*self.paper_ids[:at], pid, *rest]
+        self._explore_at[at] = (pid, float(ranking.probs[row]))
 
     def action_screening(self) -> None:
         from papersift.tui.screens.screening import ScreeningScreen
