@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz, process
 
 from papersift.models import STATUS_LABELS, STATUSES, Paper, PapersiftError, Triage
+from papersift.saved_views import SavedView, restore_views
 from papersift.store import Library
 
 _WS = re.compile(r"\s+")
@@ -31,6 +32,8 @@ class Change:
     papers_before: dict[str, Paper] | None = None
     aliases_before: dict[str, str] | None = None
     decision: tuple[str, str] | None = None
+    #: For saved-view changes: the views as they were, by id (None: did not exist).
+    views_before: dict[str, SavedView | None] | None = None
     #: What undoing it brings back, in the user's words ("1 paper back to inbox").
     undone: str = ""
 
@@ -390,3 +393,5 @@ def undo(library: Library, change: Change) -> None:
         library.set_triage(stamped)
     if change.decision is not None:
         library.forget_decision(*change.decision)
+    if change.views_before is not None:
+        restore_views(library, change.views_before)

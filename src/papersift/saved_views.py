@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,9 @@ __all__ = [
     "delete_view",
     "load_saved_views",
     "rename_view",
+    "restore_views",
     "save_view",
+    "with_undo",
 ]
 
 #: View keys of saved views start with this.
@@ -219,6 +221,26 @@ def save_view(
 
     library.update_saved_views(change)
     return saved[-1]
+
+
+def with_undo(
+    library: Library, change: Callable[[], SavedView]
+) -> tuple[SavedView, dict[str, SavedView | None]]:
+    """Run a saved-view change (`save_view`, `rename_view` or `delete_view`, in a
+    lambda) and return its result with what `restore_views` needs to undo it: the
+    changed view as it was (None: it did not exist before)."""
+    before = {v.id: v for v in load_saved_views(library)}
+    view = change()
+    return view, {view.id: before.get(view.id)}
+
+
+def restore_views(library: Library, before: Mapping[str, SavedView | None]) -> None:
+    """Put saved views back as they were (undo); a view that did not exist is deleted."""
+
+    def change(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
+        return {vid: (v.to_row() if v is not None else None) for vid, v in before.items()}
+
+    library.update_saved_views(change)
 
 
 def _find(views: Iterable[SavedView], name: str) -> SavedView:

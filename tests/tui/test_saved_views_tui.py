@@ -346,3 +346,60 @@ def test_fit_middle() -> None:
     assert len(cut) == 18 and cut.startswith("daily") and cut.endswith("2024-13.txt")
     assert fit_middle("一二三四五六七八九十", 9).endswith("九十")  # cells, not characters
     assert fit_middle("abcdefghij", 4) == "abc…"  # too narrow for a middle: cut at the end
+
+
+async def test_saved_view_changes_are_undone_with_u(make_app, lib_path) -> None:
+    from papersift.tui.screens.saved_views import delete_saved_view, rename_saved_view
+
+    save_views(lib_path, ("Evals", "benchmark"), ("Multi", "multilingual"))
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        main = main_of(app)
+
+        async def undo() -> str:
+            main.paper_list.focus()
+            await pilot.press("u")
+            await settle(pilot, app)
+            return [n.message for n in app._notifications][-1]
+
+        await pilot.press("1")
+        await settle(pilot, app)
+        evals = list(plist(app).ids)
+        # A rename undone: the old name, and the list still on the view.
+        rename_saved_view(app, "saved:Evals")
+        await settle(pilot, app)
+        app.screen.query_one("#view-name", Input).value = "Benchmarks"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert main.view == "saved:Benchmarks"
+        assert await undo() == "Undone: the view's name 'Evals' back"
+        assert [v[0] for v in saved_on_disk(lib_path)] == ["Evals", "Multi"]
+        assert main.view == "saved:Evals" and plist(app).ids == evals
+        # A delete undone: back in its place in the sidebar.
+        delete_saved_view(app, "saved:Evals")
+        await settle(pilot, app)
+        await pilot.press("y")
+        await settle(pilot, app)
+        assert [v[0] for v in saved_on_disk(lib_path)] == ["Multi"]
+        assert await undo() == "Undone: the saved view 'Evals' back"
+        assert [v[0] for v in saved_on_disk(lib_path)] == ["Evals", "Multi"]
+        assert any("Evals" in r for r in sidebar_rows(app))
+        # A new view undone: gone, and the list shows what it showed, the query back in
+        # the filter box.
+        main.set_view("all")
+        main.filter_bar.set_text("multilingual")
+        main.refilter()
+        await settle(pilot, app)
+        shown = list(plist(app).ids)
+        assert 0 < len(shown) < len(app.library)
+        await pilot.press("S")
+        await settle(pilot, app)
+        await type_text(pilot, "Langs")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert main.view == "saved:Langs" and main.filter_bar.text == ""
+        assert await undo() == "Undone: the view 'Langs' not saved"
+        assert [v[0] for v in saved_on_disk(lib_path)] == ["Evals", "Multi"]
+        assert main.view == "all" and main.filter_bar.text == "multilingual"
+        assert sorted(plist(app).ids) == sorted(shown)

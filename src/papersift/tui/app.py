@@ -343,12 +343,16 @@ class PapersiftApp(App[None]):
 
     def _change_done(self, change: Change, ids: frozenset[str]) -> None:
         if ids:
-            self._undo.append(change)
-            del self._undo[:-UNDO_LEVELS]
+            self.remember_change(change)
             self.post_library_changed(ids)
             self.request_rank()
         text = change.description[:1].upper() + change.description[1:]
         self.report(text if ids else f"{text} (no change)")
+
+    def remember_change(self, change: Change) -> None:
+        """Put a change on the undo stack (`perform` does; a saved view's change too)."""
+        self._undo.append(change)
+        del self._undo[:-UNDO_LEVELS]
 
     def report(self, text: str) -> None:
         """Say what a change or an undo did: on the screen's own status line where it
@@ -423,7 +427,8 @@ class PapersiftApp(App[None]):
         self.say(f"Undo failed: {message}", severity="error")
 
     def _undo_done(self, change: Change, ids: frozenset[str]) -> None:
-        self.post_library_changed(ids)
+        # A saved view put back changes the sidebar, not papers: everything is redrawn.
+        self.post_library_changed(None if change.views_before is not None else ids)
         self.request_rank()
         self.report(f"Undone: {change.undo_description}")
 

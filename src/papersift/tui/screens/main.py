@@ -48,6 +48,7 @@ from papersift.models import (
 from papersift.ranking.ranker import explain_for
 from papersift.ranking.settings import START_HINT as RANK_HINT
 from papersift.readers.formats import describe_formats
+from papersift.saved_views import SAVED_PREFIX, SavedView
 from papersift.tui.bindings import STATUS_KEYS, key_labels, own_bindings
 from papersift.tui.messages import (
     IndexProgress,
@@ -338,6 +339,8 @@ class MainScreen(LinkActions, Screen[None]):
         self._had_query = False
         #: A notice shown in place of the list's title (`show_notice`).
         self.notice: str | None = None
+        #: The saved view shown, to follow it when renamed (`_follow_saved_view`).
+        self._saved_shown: SavedView | None = None
         self._rank_status = ""
         #: The sort of each view (`views.ViewSorts`), restored at mount. Once the user
         #: sorts the inbox, the ranking no longer takes it over.
@@ -415,6 +418,8 @@ class MainScreen(LinkActions, Screen[None]):
             self.view = view
         if self.view.startswith("saved:") and not is_known_view(view, user=self.user_views()):
             self.view = DEFAULT_VIEW  # deleted since (by another process)
+        if self.view.startswith(SAVED_PREFIX):
+            self._saved_shown = self.user_views().saved_view(self.view)
         self.sorts = ViewSorts.from_state(state)
         self.paper_list.sort, self.paper_list.sort_reverse = self._sort_of(self.view)
         query = state.get("query")
@@ -877,8 +882,31 @@ class MainScreen(LinkActions, Screen[None]):
         pid = plist.cursor_id
         if message.ids is None or (pid is not None and pid in message.ids):
             self._show_detail()
+        if message.ids is None and self.view.startswith(SAVED_PREFIX):
+            self._follow_saved_view()
         self.refilter(keep=pid, fallback_index=plist.cursor)
         self._schedule_counts()
+
+    def _follow_saved_view(self) -> None:
+        """The saved view shown was renamed or deleted (an undo, another process): show
+        it under its new name, or, gone, the papers it showed: its base view with its
+        query in the filter box."""
+        shown = self._saved_shown
+        user = self.user_views()
+        now = user.saved_view(self.view)
+        if now is not None and (shown is None or now.id == shown.id):
+            self._saved_shown = now
+            return
+        if shown is None:
+            return
+        renamed = next((v for v in user.saved if v.id == shown.id), None)
+        if renamed is not None:
+            self.sorts.renamed(self.view, renamed.key)
+            self.set_view(renamed.key)
+            return
+        self._saved_shown = None
+        self.set_view(shown.base)
+        self.filter_bar.set_text(shown.query)
 
     # ------------------------------------------------------------------ views
 
@@ -908,6 +936,8 @@ class MainScreen(LinkActions, Screen[None]):
             self.paper_list.focus()
             return
         self.view = key
+        saved = key.startswith(SAVED_PREFIX)
+        self._saved_shown = self.user_views().saved_view(key) if saved else None
         plist = self.paper_list
         plist.sort, plist.sort_reverse = self._sort_of(key)
         if self._counts is not None:

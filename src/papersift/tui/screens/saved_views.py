@@ -20,6 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from papersift.actions import Change
 from papersift.models import PapersiftError
 from papersift.saved_views import (
     NAME_MAX,
@@ -29,6 +30,7 @@ from papersift.saved_views import (
     delete_view,
     rename_view,
     save_view,
+    with_undo,
 )
 from papersift.textsafe import clean_line
 from papersift.tui.safe_text import plain
@@ -114,16 +116,22 @@ class ViewNameScreen(ModalScreen[str | None]):
 
 
 def _in_worker(
-    app: PapersiftApp, work: Callable[[], SavedView], done: Callable[[SavedView], None]
+    app: PapersiftApp,
+    work: Callable[[], SavedView],
+    done: Callable[[SavedView], None],
+    undone: str,
 ) -> None:
-    """Run a saved-view change off the UI thread, then `done` on it (errors are said)."""
+    """Run a saved-view change off the UI thread, then `done` on it (errors are said);
+    `u` undoes it, and says `undone` ("the view 'Evals' back")."""
 
     def run() -> None:
         try:
-            view = work()
+            view, before = with_undo(app.library, work)
         except PapersiftError as exc:
             app.call_from_thread(app.say, str(exc), severity="error")
             return
+        change = Change(f"saved view {view.name!r}", views_before=before, undone=undone)
+        app.call_from_thread(app.remember_change, change)
         app.call_from_thread(done, view)
 
     app.run_worker(run, thread=True, group="db", exit_on_error=False, description="saved view")
@@ -173,12 +181,14 @@ def save_current_view(main: MainScreen) -> None:
             where = f": press {n} to come back to it" if 0 < n <= 9 else ""
             app.say(f"Saved the view {view.name!r}{where}")
 
+        replaced = user.saved_view(name) is not None
         _in_worker(
             app,
             lambda: save_view(
                 library, name, query, base=base, sort=sort, reverse=reverse, replace=True
             ),
             done,
+            f"the view {name!r} as it was" if replaced else f"the view {name!r} not saved",
         )
 
     app.push_screen(
@@ -214,7 +224,12 @@ def rename_saved_view(app: Any, key: str) -> None:
                 main.set_view(view.key)
             app.say(f"Renamed the view {saved.name!r} to {view.name!r}")
 
-        _in_worker(app, lambda: rename_view(app.library, saved.name, name), done)
+        _in_worker(
+            app,
+            lambda: rename_view(app.library, saved.name, name),
+            done,
+            f"the view's name {saved.name!r} back",
+        )
 
     app.push_screen(
         ViewNameScreen(
@@ -249,7 +264,12 @@ def delete_saved_view(app: Any, key: str) -> None:
             main.refresh_counts()
             app.say(f"Deleted the saved view {view.name!r}")
 
-        _in_worker(app, lambda: delete_view(app.library, saved.name), done)
+        _in_worker(
+            app,
+            lambda: delete_view(app.library, saved.name),
+            done,
+            f"the saved view {saved.name!r} back",
+        )
 
     app.push_screen(
         ConfirmScreen(
