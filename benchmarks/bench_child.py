@@ -301,6 +301,7 @@ def task_tui(args: dict[str, Any]) -> dict[str, Any]:
     gc.freeze()
     app = PapersiftApp(library, poll_seconds=0)
     app.live.freeze_gc = True
+    app.rank.freeze_gc = True
     reps = int(args.get("reps", 10))
     deadline_s = float(args.get("timeout", 120))
     result: dict[str, Any] = {}

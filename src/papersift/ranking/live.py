@@ -10,6 +10,7 @@ reads from the cache) the feature rows, reporting progress.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +63,12 @@ class LiveRanking:
     current: Ranking | None = None
     #: Seconds each fit + rescore took (the benchmark reads them).
     timings: list[float] = field(default_factory=list)
+    #: `gc.freeze()` once after the first fit, for a process that freezes its
+    #: long-lived objects (the TUI, as `query.live.LiveIndex.freeze_gc`): the fit's
+    #: imports (SciPy, scikit-learn) are ~100k objects that live as long as the process,
+    #: and unfrozen every full collection walks them again (40-50 ms at 100k papers,
+    #: landing in the middle of a filter keystroke).
+    freeze_gc: bool = False
 
     def __post_init__(self) -> None:
         self.ranker = Ranker(None if self.library.readonly else self.library.rank_cache)
@@ -69,6 +76,7 @@ class LiveRanking:
         self._running = False
         self._dirty = False
         self._papers_seen: object = None
+        self._frozen = False
         #: Set once the first ranking (or its absence) is known.
         self.settled = threading.Event()
 
@@ -124,6 +132,10 @@ class LiveRanking:
             # Computed here, in the worker, not on the UI thread that shows them.
             ranking.percentiles  # noqa: B018
             ranking.undecided  # noqa: B018
+            ranking.relevant_rows  # noqa: B018
+        if self.freeze_gc and not self._frozen:
+            self._frozen = True
+            gc.freeze()
         self._publish(ranking)
 
     def _publish(self, ranking: Ranking | None) -> None:

@@ -38,8 +38,10 @@ BAND_BITS = 16
 #: Rows with fewer stored entries than this also keep their plain CSR form (at most
 #: 8 bytes × this: 48 MB): a simulation's thousands of products then cost no unpacking.
 KEEP_PLAIN_BELOW = 6_000_000
-#: Entries unpacked at a time by `@` and `map_blocks` (~16 MB of transient arrays).
-BLOCK_ENTRIES = 1_000_000
+#: Entries unpacked at a time by `@` and `map_blocks` (~4 MB of transient arrays).
+#: Small enough that no single NumPy/SciPy call on a block holds the GIL for more than
+#: a few ms (a refit's product, behind the UI thread); the block overhead is ~50 µs.
+BLOCK_ENTRIES = 250_000
 
 _LOW_MASK = (1 << BAND_BITS) - 1
 

@@ -495,6 +495,7 @@ def run(library_path: Path) -> None:
     try:
         app = PapersiftApp(library)
         app.live.freeze_gc = True
+        app.rank.freeze_gc = True
         app.run()
     finally:
         library.close()
