@@ -81,6 +81,7 @@ CORE_MODULES = [
     "papersift.textsafe",
     "papersift.fsutil",
     "papersift.memory",
+    "papersift.foreground",
     "papersift.parallel",
     "papersift.parallel.fork",
     "papersift.parallel.readers",

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from papersift.foreground import FOREGROUND
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
@@ -237,6 +239,8 @@ class PackedRows:
         n = self.n_rows
         start = 0
         while start < n:
+            # A refit behind the UI steps aside while a keystroke is being answered.
+            FOREGROUND.wait()
             target = self.indptr[start] + BLOCK_ENTRIES
             stop = int(np.searchsorted(self.indptr, target, side="right")) - 1
             stop = min(n, max(stop, start + 1))

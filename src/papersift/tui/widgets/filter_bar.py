@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from papersift.foreground import FOREGROUND
 from papersift.textsafe import one_line
 from papersift.tui.bindings import class_bindings, key_labels
 
@@ -148,15 +149,27 @@ class FilterBar(Widget):
         Otherwise the echo of the typed character takes a frame of its own, and Textual's
         frame pacing (60 per second) puts the new rows one to two frames (17-33 ms) after
         it, however quickly the filter answered. Held, both appear in one frame.
+
+        Background work (a ranking refit) steps aside until the rows are painted
+        (`papersift.foreground`).
         """
+        FOREGROUND.busy()
         if self._hold is not None:
             return
         self._hold = self.app.batch_update()
         self._hold.__enter__()
-        self._hold_timer = self.set_timer(FRAME_HOLD, self.release_frames)
+        self._hold_timer = self.set_timer(FRAME_HOLD, self._release_held)
 
     def release_frames(self) -> None:
-        """Let the screen update again (the filter answered, or it takes too long)."""
+        """The filter answered: let the screen update again, and background work go
+        on once the rows are painted."""
+        self._release_held()
+        if FOREGROUND.is_busy:
+            self.call_after_refresh(FOREGROUND.idle)
+
+    def _release_held(self) -> None:
+        # (Also when the filter takes longer than FRAME_HOLD: the echo is shown, but
+        # the background keeps waiting for the rows.)
         hold, self._hold = self._hold, None
         if self._hold_timer is not None:
             self._hold_timer.stop()
@@ -165,7 +178,8 @@ class FilterBar(Widget):
             hold.__exit__(None, None, None)
 
     def on_unmount(self) -> None:
-        self.release_frames()
+        self._release_held()
+        FOREGROUND.idle()
 
     @on(Input.Submitted, "#filter-input")
     def _submitted(self, event: Input.Submitted) -> None:
