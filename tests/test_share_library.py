@@ -133,3 +133,40 @@ def test_cli_share_export_import_and_merge(sample_library, library_path, tmp_pat
     )
     data = share.load_list(merged.read_text(encoding="utf-8"), "merged.json")
     assert pid in {p["id"] for p in data["papers"]}
+
+
+def test_a_senders_id_for_a_paper_known_here_by_another_becomes_an_alias(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from papersift.actions import resolve_ids
+
+    monkeypatch.setenv("PAPERSIFT_USER", "alice")
+    # Alice has the journal version, with its DOI; Bob the same paper without one, so the
+    # two libraries give it different ids.
+    alice_bib, bob_bib = tmp_path / "alice.bib", tmp_path / "bob.bib"
+    entry = "@article{k, title = {Sparse Attention Without Regret}, author = {Roe, Ann},"
+    alice_bib.write_text(entry + " year = {2024}, doi = {10.1000/sparse.42}}\n")
+    bob_bib.write_text(entry + " year = {2024}}\n")
+    alice, bob = Library(tmp_path / "alice"), Library(tmp_path / "bob")
+    import_files(alice, [alice_bib])
+    import_files(bob, [bob_bib])
+    (alice_id,), (bob_id,) = list(alice.papers), list(bob.papers)
+    assert alice_id != bob_id
+    actions.add_tags(alice, [alice_id], ["reading-group"])
+    to_bob = tmp_path / "to-bob.json"
+    _export(alice, to_bob, "alice", tags=["reading-group"])
+
+    (report,) = import_files(bob, [to_bob])
+    assert report.ok and report.new == 0 and list(bob.papers) == [bob_id]
+    assert bob.triage_of(bob_id).tags == ("reading-group",)
+    assert bob.papers[bob_id].doi == "10.1000/sparse.42"
+    # Alice's id names Bob's paper from now on, in a fresh process too.
+    again = Library(tmp_path / "bob")
+    assert again.canonical_id(alice_id) == bob_id
+    assert resolve_ids(again, [alice_id]) == [bob_id]
+    # Her next version of the list finds it by that id even where its text no longer
+    # matches (a title she shortened): no second paper.
+    listed = to_bob.read_text("utf-8").replace("Sparse Attention Without Regret", "Sparse")
+    to_bob.write_text(listed, "utf-8")
+    (report,) = import_files(again, [to_bob])
+    assert report.ok and report.new == 0 and list(again.papers) == [bob_id]

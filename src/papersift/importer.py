@@ -406,6 +406,7 @@ def import_results(
 
         now = time.time()
         taken = set(papers) | set(library.aliases)
+        aliases = dict(library.aliases)
         record_paper: list[str] = [""] * len(records)
         for rec, record in enumerate(records):
             root = find(rec)
@@ -431,6 +432,12 @@ def import_results(
                         report.merged += 1
                 pid = target
             record_paper[rec] = pid
+            # A shared list's id for a paper known here under another id (its entry had
+            # a DOI ours lacks, say) becomes an alias: the next version of that list,
+            # and `papersift tag ID` with the sender's id, find the paper.
+            if record.given_id and record.given_id not in taken:
+                aliases[record.given_id] = pid
+                taken.add(record.given_id)
 
         # Possible duplicates, named by paper id; pairs already decided are dropped.
         index_to_id = existing_ids + record_paper
@@ -451,9 +458,13 @@ def import_results(
 
         if progress:
             progress("write", 0, 1)
-        changed = papers != library.papers or set(possible) != {pd.pair for pd in library.possible}
+        changed = (
+            papers != library.papers
+            or set(possible) != {pd.pair for pd in library.possible}
+            or aliases != library.aliases
+        )
         if changed:
-            library.write_corpus(papers, possible.values(), library.aliases, expected_stamp=stamp)
+            library.write_corpus(papers, possible.values(), aliases, expected_stamp=stamp)
             # The texts are in memory now: fold them once for exact phrases, so a TUI
             # opening this library answers a quoted title before it has read them.
             from papersift.query.phrase_file import FILE_NAME, write_phrase_text
