@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, Select, Static
 
 from papersift import auto_export
 from papersift.actions import set_starred
@@ -249,6 +249,9 @@ async def test_a_relative_path_saves_with_its_ending_and_says_the_full_path(
         screen = await _open(pilot, app, ids)
         screen.query_one("#export-path", Input).value = "reading"
         await settle(pilot, app)
+        # Where it goes is said before saving, in full.
+        target = str(screen.query_one("#export-target", Static).render())
+        assert target == f"Saves to {start / 'reading.bib'}"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert not isinstance(app.screen, ExportScreen)
@@ -270,6 +273,11 @@ async def test_a_missing_folder_is_created_after_a_yes(
         path_input.value = "drafts/refs"
         screen.query_one("#export-file-format", Select).value = "ris"
         await settle(pilot, app)
+        target = str(screen.query_one("#export-target", Static).render())
+        assert target == (
+            f"Saves to {tmp_path / 'drafts' / 'refs.ris'} "
+            f"({tmp_path / 'drafts'} does not exist: asks to create it)"
+        )
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         # Asked, naming the folder in full; "no" leaves everything as it was.

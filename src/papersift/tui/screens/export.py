@@ -164,6 +164,7 @@ class ExportScreen(ModalScreen[None]):
                 )
                 yield Input(DEFAULT_PATH, id="export-path", placeholder="path of the file")
                 yield Button("Save", id="export-save", variant="primary")
+            yield Static(id="export-target", classes="hint")
             yield Checkbox(
                 "ASCII only: LaTeX escapes for accents (for classic bibtex)",
                 value=False,
@@ -194,6 +195,7 @@ class ExportScreen(ModalScreen[None]):
             menu.add_option(Option(text, id=fmt))
         menu.highlighted = 0
         self.show_auto_exports()
+        self.show_target()
         self.query_one("#export-hint", Static).update(
             plain(
                 f"A format's key copies at once · {key_of(self, 'save')} saves the file · "
@@ -257,6 +259,7 @@ class ExportScreen(ModalScreen[None]):
         path_input.value = with_extension(path_input.value, self.file_format)
         # Classic bibtex's ASCII escapes mean nothing to RIS and CSL-JSON (always UTF-8).
         self.query_one("#export-ascii", Checkbox).disabled = self.file_format != "bibtex"
+        self.show_target()
 
     @on(Input.Changed, "#export-path")
     def _path_typed(self, event: Input.Changed) -> None:
@@ -264,6 +267,20 @@ class ExportScreen(ModalScreen[None]):
         inferred = format_for_path(event.value.strip())
         if inferred is not None and inferred != self.file_format:
             self.query_one("#export-file-format", Select).value = inferred
+        self.show_target()
+
+    def show_target(self) -> None:
+        """Under the path: the full path a save writes, and what it will ask first."""
+        target = self.target_path()
+        if target.is_dir():
+            note = ": a folder; type a file name"
+        elif target.exists():
+            note = " (it exists: asks before replacing it)"
+        elif not target.parent.is_dir():
+            note = f" ({target.parent} does not exist: asks to create it)"
+        else:
+            note = ""
+        self.query_one("#export-target", Static).update(plain(f"Saves to {target}{note}"))
 
     def target_path(self) -> Path:
         """The file a save writes: the typed path with the format's ending, absolute."""
