@@ -73,3 +73,44 @@ def test_packed_products_pause_between_blocks_while_busy(monkeypatch) -> None:
 def test_the_ranking_waits_on_the_process_foreground() -> None:
     # The TUI marks `foreground.FOREGROUND`; the ranking's loop must wait on that one.
     assert rows_module.FOREGROUND is foreground_module.FOREGROUND
+
+
+def test_the_live_feature_build_steps_aside_and_reports_every_2_percent(
+    sample_library, monkeypatch
+) -> None:
+    from papersift import actions
+    from papersift.ranking import live as live_module
+    from papersift.ranking import ranker as ranker_module
+    from papersift.ranking.live import LiveRanking, RankEvents
+
+    fg = Foreground()
+    monkeypatch.setattr(live_module, "FOREGROUND", fg)
+    # Batches of 3: the sample's few hundred papers are ~100 batches, 50 steps of 2 %.
+    monkeypatch.setattr(ranker_module, "BUILD_BATCH", 3)
+    ids = sorted(sample_library.papers)
+    actions.set_starred(sample_library, ids[:2], True)
+    actions.set_status(sample_library, ids[2:4], "discarded")
+    reports: list[tuple[int, int]] = []
+    waits: list[float] = []
+    wait = fg.wait
+
+    def stepping_aside() -> float:
+        if not waits:  # the user stops waiting 0.15 s into the build
+            threading.Timer(0.15, fg.idle).start()
+        waits.append(wait())
+        return waits[-1]
+
+    monkeypatch.setattr(fg, "wait", stepping_aside)
+    events = RankEvents(progress=lambda d, t: reports.append((d, t)))
+    live = LiveRanking(sample_library, events=events)
+    fg.busy(5.0)
+    assert live.request()
+    live.run()
+    assert live.current is not None
+    total = len(sample_library.papers)
+    assert len(waits) == -(-total // 3), "one step aside per batch"
+    assert max(waits) >= 0.1, "a busy foreground held the build"
+    assert reports[-1] == (total, total)
+    assert len(reports) <= 51
+    steps = [d * 50 // t for d, t in reports]
+    assert steps == sorted(set(steps)), "each report is a new 2 % step"

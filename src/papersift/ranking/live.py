@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from papersift.foreground import FOREGROUND
 from papersift.ranking.ranker import Ranker, Ranking, can_rank
 from papersift.ranking.settings import DEFAULT_MODEL, MODELS, model_named
 
@@ -121,7 +122,7 @@ class LiveRanking:
         library.ensure_texts()
         papers = library.papers  # replaced, never changed in place, by corpus writes
         if papers is not self._papers_seen:
-            self.ranker.prepare(papers, progress=self.events.progress)
+            self.ranker.prepare(papers, progress=self._build_progress())
             self._papers_seen = papers
         start = time.perf_counter()
         # Every undecided paper is an inbox paper (a star or any other status is a
@@ -137,6 +138,24 @@ class LiveRanking:
             self._frozen = True
             gc.freeze()
         self._publish(ranking)
+
+    def _build_progress(self) -> Callable[[int, int], None]:
+        """The feature build's progress callback (after each `ranker.BUILD_BATCH`
+        papers): the build steps aside while a keystroke is being answered (at 100k
+        papers it takes the GIL for 25 s on a library's first open), and the owner
+        hears of every 2 %, not of every batch."""
+        report = self.events.progress
+        last = -1
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last
+            FOREGROUND.wait()
+            step = done * 50 // max(total, 1)
+            if step != last or done >= total:
+                last = step
+                report(done, total)
+
+        return progress
 
     def _publish(self, ranking: Ranking | None) -> None:
         self.current = ranking
