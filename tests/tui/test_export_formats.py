@@ -251,7 +251,7 @@ async def test_a_relative_path_saves_with_its_ending_and_says_the_full_path(
         await settle(pilot, app)
         # Where it goes is said before saving, in full.
         target = str(screen.query_one("#export-target", Static).render())
-        assert target == f"Saves to {start / 'reading.bib'}"
+        assert target == f"Save to a file: {start / 'reading.bib'}"
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         assert not isinstance(app.screen, ExportScreen)
@@ -275,7 +275,7 @@ async def test_a_missing_folder_is_created_after_a_yes(
         await settle(pilot, app)
         target = str(screen.query_one("#export-target", Static).render())
         assert target == (
-            f"Saves to {tmp_path / 'drafts' / 'refs.ris'} "
+            f"Save to a file: {tmp_path / 'drafts' / 'refs.ris'} "
             f"({tmp_path / 'drafts'} does not exist: asks to create it)"
         )
         await pilot.press("ctrl+s")

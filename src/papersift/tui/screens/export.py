@@ -154,7 +154,8 @@ class ExportScreen(ModalScreen[None]):
             yield Static(plain(title), classes="dialog-title")
             yield Static("Copy to the clipboard as", classes="section-label")
             yield ExportFormats(id="export-formats")
-            yield Static("Save to a file", classes="section-label")
+            # "Save to a file: /full/path.bib" (`show_target`): where it goes, before saving.
+            yield Static("Save to a file", id="export-target", classes="section-label")
             with Horizontal(id="export-save-row"):
                 yield Select(
                     [(EXPORT_FORMATS[f].label, f) for f in FILE_FORMATS],
@@ -164,7 +165,6 @@ class ExportScreen(ModalScreen[None]):
                 )
                 yield Input(DEFAULT_PATH, id="export-path", placeholder="path of the file")
                 yield Button("Save", id="export-save", variant="primary")
-            yield Static(id="export-target", classes="hint")
             yield Checkbox(
                 "ASCII only: LaTeX escapes for accents (for classic bibtex)",
                 value=False,
@@ -270,7 +270,7 @@ class ExportScreen(ModalScreen[None]):
         self.show_target()
 
     def show_target(self) -> None:
-        """Under the path: the full path a save writes, and what it will ask first."""
+        """Above the path: the full path a save writes, and what it will ask first."""
         target = self.target_path()
         if target.is_dir():
             note = ": a folder; type a file name"
@@ -280,7 +280,7 @@ class ExportScreen(ModalScreen[None]):
             note = f" ({target.parent} does not exist: asks to create it)"
         else:
             note = ""
-        self.query_one("#export-target", Static).update(plain(f"Saves to {target}{note}"))
+        self.query_one("#export-target", Static).update(plain(f"Save to a file: {target}{note}"))
 
     def target_path(self) -> Path:
         """The file a save writes: the typed path with the format's ending, absolute."""
