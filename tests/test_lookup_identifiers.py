@@ -200,6 +200,8 @@ def test_any_text_is_read_without_error_and_nothing_is_lost(text: str):
         ("math.GT/0309136", "math/0309136"),
         ("see arXiv:cond-mat.mes-hall/0601001v2, section 2", "cond-mat/0601001"),
         ("q-bio.BM/0401001", "q-bio/0401001"),
+        ("https://doi.org/10.48550/arXiv.hep-th/0001000", "hep-th/0001000"),
+        ("10.48550/arXiv.math.GT/0309136", "math/0309136"),
         ("hep-th/9901001", "hep-th/9901001"),
         ("file_hep-th/9901001", ""),  # not an id: glued to a word
     ],

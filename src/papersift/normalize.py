@@ -33,7 +33,9 @@ _ARXIV_NEW = re.compile(r"(?:arxiv:)?\s*(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECAS
 # is not part of the id: arXiv files math.GT/0309136 as math/0309136, so it is dropped and
 # both spellings are one paper.
 _ARXIV_OLD = re.compile(
-    r"(?:arxiv:)?\s*(?<![\w.\-])([a-z]+(?:-[a-z]+)?)(?:\.[a-z]+(?:-[a-z]+)?)?/(\d{7})(?:v\d+)?",
+    # "arxiv" is never the archive: in 10.48550/arXiv.hep-th/0001000 it is hep-th.
+    r"(?:arxiv:)?\s*(?<![\w\-])(?!arxiv[.:/])"
+    r"([a-z]+(?:-[a-z]+)?)(?:\.[a-z]+(?:-[a-z]+)?)?/(\d{7})(?:v\d+)?",
     re.IGNORECASE,
 )
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)", re.IGNORECASE)
