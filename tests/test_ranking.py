@@ -526,3 +526,53 @@ def test_simulation_explores_deterministically_and_never_twice(tmp_path: Path, k
     assert plain_order != explored.order
     # Until the 4th ranked pick the screening is the same: exploration starts there.
     assert explored.order[:3] == plain_order[:3] and explored.order[3] != plain_order[3]
+
+
+# ---------------------------------------------------------------- pseudo-negatives
+
+
+def _topic_space(n: int = 60):
+    """`n` papers: every sixth about graphs, the rest about cooking."""
+    texts = []
+    for i in range(n):
+        topic = "graph neural networks molecules" if i % 6 == 0 else "cooking recipes pasta sauce"
+        texts.append(PaperText(f"p{i}", f"On {topic} {i}", f"We study {topic} number {i}."))
+    return build_space(texts)
+
+
+def test_the_default_model_learns_from_unlabelled_papers_too() -> None:
+    from papersift.ranking.model import fit
+
+    space = _topic_space()
+    labels = {"p0": 1, "p1": 0}
+    default, plain = model_named("svm"), model_named("asreview")
+    assert default.pseudo_negatives > 0 and plain.pseudo_negatives == 0
+    with_pseudo = fit(space, labels, default)
+    alone = fit(space, labels, plain)
+    # Unlabelled cooking papers taught as irrelevant move the weights...
+    assert not np.allclose(with_pseudo.coef, alone.coef)
+    # ...the same way for the same decisions...
+    np.testing.assert_array_equal(with_pseudo.coef, fit(space, labels, default).coef)
+    # ...but the probabilities (the estimate of relevant papers left) come from the
+    # decisions alone, and the counts are the decisions'.
+    np.testing.assert_array_equal(with_pseudo.prob_coef, alone.prob_coef)
+    assert (with_pseudo.relevant, with_pseudo.irrelevant) == (1, 1)
+    # "cooking" is pushed down further when the background is cooking.
+    from papersift.ranking.features import column_of
+
+    cooking = column_of("cooking")
+    assert with_pseudo.coef[cooking] < alone.coef[cooking]
+
+
+def test_pseudo_negatives_leave_a_small_library_most_of_its_inbox() -> None:
+    from papersift.ranking.model import fit
+
+    # 8 papers, 2 decided: at most a fifth of the 6 others (1 paper) is drawn, so the
+    # fit works and the one relevant-looking unlabelled paper still ranks first.
+    space = _topic_space(8)
+    fitted = fit(space, {"p0": 1, "p1": 0}, model_named("svm"))
+    from papersift.ranking.model import rank_order, scores
+
+    values = scores(fitted, space)
+    inbox = [r for r in rank_order(values) if space.ids[r] not in ("p0", "p1")]
+    assert space.ids[inbox[0]] == "p6"

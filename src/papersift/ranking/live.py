@@ -46,7 +46,7 @@ def next_model(name: str) -> str:
     the next one in `MODELS` whose parts differ."""
     names = [m.name for m in MODELS]
     current = model_named(name)
-    start = names.index(name)
+    start = names.index(current.name)
     for step in range(1, len(names) + 1):
         candidate = MODELS[(start + step) % len(names)]
         if set(candidate.parts) != set(current.parts):

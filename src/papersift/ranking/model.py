@@ -9,9 +9,13 @@ Training sees only the labelled rows, and only the columns their terms use (a fe
 thousand of the 2**20 hashed ones): fitting after a decision takes milliseconds.
 Relevant papers are weighted up as ASReview's "balanced" sample weights do (all
 relevant together weigh `balance` times all irrelevant together), because in a real
-inbox the relevant are few. Probabilities come from a logistic regression fitted
-on the same data with that weighting undone, so they can be summed into an estimate
-of how many relevant papers are left.
+inbox the relevant are few. The default model also trains on 100 unlabelled papers
+drawn at random as weak irrelevant examples (Cormack and Grossman's AutoTAR): most of
+an inbox is irrelevant. On the dev sets this raised recall@10% and recall@25% by about
+0.01 on average, most where relevant papers are rare (Kitchenham_2010: WSS@95 0.683 →
+0.705). Probabilities come from a logistic regression fitted on the decisions alone
+with the weighting undone, so they can be summed into an estimate of how many
+relevant papers are left.
 """
 
 from __future__ import annotations
@@ -78,6 +82,20 @@ def _used_columns(indices: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def _pseudo_rows(n: int, labelled: np.ndarray, k: int) -> np.ndarray:
+    """Up to `k` rows of an `n`-row space outside `labelled` (at most a fifth of them),
+    drawn afresh for each fit and the same for the same decisions (seeded by their
+    number), ascending."""
+    free = np.ones(n, dtype=bool)
+    free[labelled] = False
+    candidates = np.flatnonzero(free)
+    k = min(k, len(candidates) // 5)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    rng = np.random.default_rng(len(labelled))
+    return np.sort(rng.choice(candidates, k, replace=False))
+
+
 def _linear_part(kind: str, spec: ModelSpec, x: csr_matrix, y: np.ndarray, w: np.ndarray):
     """(coef, intercept) of one classifier fitted on (x, y, w)."""
     if kind == "svm":
@@ -123,17 +141,31 @@ def fit(
     n1 = int(y.sum())
     if n1 == 0 or n1 == len(y):
         raise PapersiftError("ranking needs at least one relevant and one irrelevant paper")
-    x = space.matrix[space.rows_of(ids)]
+    rows = space.rows_of(ids)
+    x = space.matrix[rows]
     if extra is not None:
         x = (x + extra).tocsr()
-    # Only the columns the labelled papers use can get a weight: fit on those alone.
+    pseudo = _pseudo_rows(len(space), rows, spec.pseudo_negatives)
+    if len(pseudo):
+        from scipy.sparse import vstack
+
+        x = vstack([x, space.matrix[pseudo]], format="csr")
+    # Only the columns the training rows use can get a weight: fit on those alone.
     columns = _used_columns(x.indices)
     x = x[:, columns]
     w = _sample_weights(y, spec.balance)
+    # The decisions' rows come first; the pseudo-negatives join the irrelevant side
+    # after the balancing, so all relevant together keep their weight.
+    x_train, y_train, w_train = x, y, w
+    if len(pseudo):
+        w0 = float(w[y == 0][0])
+        y_train = np.concatenate([y, np.zeros(len(pseudo), dtype=np.int8)])
+        w_train = np.concatenate([w, np.full(len(pseudo), w0 * spec.pseudo_weight)])
+        x = x[: len(ids)]
     coefs = []
     intercept = 0.0
     for kind in spec.parts:
-        coef, icept = _linear_part(kind, spec, x, y, w)
+        coef, icept = _linear_part(kind, spec, x_train, y_train, w_train)
         if len(spec.parts) > 1:
             # Parts are averaged on a common scale: each one's scores over the labelled
             # papers, standardised.
@@ -156,7 +188,7 @@ def fit(
         w1, w0 = float(w[y == 1][0]), float(w[y == 0][0])
         prob_icept -= math.log(w1 / w0)
         prob_full[columns] = prob_small
-    return Fitted(spec, coef_full, intercept, prob_full, prob_icept, n1, len(y) - n1)
+    return Fitted(spec, coef_full, intercept, prob_full, prob_icept, n1, len(ids) - n1)
 
 
 def scores(fitted: Fitted, space: FeatureSpace, extra: csr_matrix | None = None) -> np.ndarray:

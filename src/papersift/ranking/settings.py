@@ -41,6 +41,13 @@ class ModelSpec:
     lr_c: float = 1.0
     #: MultinomialNB's alpha (ASReview 1's default).
     nb_alpha: float = 3.822
+    #: Unlabelled papers drawn at random and trained on as irrelevant, afresh at every
+    #: fit (Cormack and Grossman's AutoTAR/BMI: most of an inbox is irrelevant, and the
+    #: model learns what an ordinary paper of this library looks like). At most a fifth
+    #: of the unlabelled papers, so a small library's few candidates are not all taken.
+    pseudo_negatives: int = 0
+    #: Each one's weight relative to one real irrelevant decision.
+    pseudo_weight: float = 0.3
     help: str = ""
 
 
@@ -55,7 +62,17 @@ MODELS: tuple[ModelSpec, ...] = (
         "svm",
         "linear SVM",
         ("svm",),
-        help="TF-IDF + linear SVM, C=0.11, balanced 9.8 (ASReview LAB's default model)",
+        pseudo_negatives=100,
+        help=(
+            "TF-IDF + linear SVM, C=0.11, balanced 9.8 (ASReview LAB's default model), "
+            "with 100 unlabelled papers as weak irrelevant examples"
+        ),
+    ),
+    ModelSpec(
+        "asreview",
+        "linear SVM, as ASReview",
+        ("svm",),
+        help="TF-IDF + linear SVM, C=0.11, balanced 9.8: ASReview LAB's default model alone",
     ),
     ModelSpec("lr", "logistic regression", ("lr",), help="logistic regression"),
     ModelSpec("nb", "naive Bayes", ("nb",), help="multinomial naive Bayes (ASReview 1's default)"),

@@ -6,7 +6,7 @@ The config is TOML at `paths.config_file()` (or `$PAPERSIFT_CONFIG`)::
     theme = "nord"
 
     [rank]
-    model = "svm"              # or "lr", "nb", "ensemble" (`papersift rank status --help`)
+    model = "svm"              # or "asreview", "lr", "nb", "ensemble" (`rank status --help`)
     stop_after = 50            # stopping rule: this many irrelevant in a row…
     min_share = 0.1            # …after at least this share of the papers screened
     explore = 0.1              # triage: every 10th pick is a paper the model is unsure of
