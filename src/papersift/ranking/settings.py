@@ -55,9 +55,10 @@ class ModelSpec:
 #: one whose parts differ (the SAFE procedure's second model).
 MODELS: tuple[ModelSpec, ...] = (
     # The default, measured against ASReview LAB 3.0.8's own `asreview simulate` on the
-    # three dev sets, same priors, 5 seeds (benchmarks/ranking.py): mean WSS@95 0.606 vs
-    # 0.606, recall@10% 0.662 vs 0.646, recall@25% 0.928 vs 0.930. The SVM + LR average
-    # was no better (Bannach-Brown seed 0: WSS@95 0.423 vs 0.422) at 8x the CPU.
+    # three dev sets, same priors, 5 seeds (benchmarks/ranking.py): mean WSS@95 0.611 vs
+    # 0.606, recall@10% 0.674 vs 0.646, recall@25% 0.936 vs 0.930 ("asreview" below,
+    # without the pseudo-negatives: 0.606, 0.664, 0.929 over seeds 0-2). The SVM + LR
+    # average was no better (Bannach-Brown seed 0: WSS@95 0.423 vs 0.422) at 8x the CPU.
     ModelSpec(
         "svm",
         "linear SVM",
