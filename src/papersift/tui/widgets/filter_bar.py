@@ -38,6 +38,11 @@ ERROR_DELAY = 0.35
 #: Seconds an edit may hold back the screen's next frame while its filter runs; a
 #: slower filter shows the typed character first (see `FilterBar._hold_frames`).
 FRAME_HOLD = 0.04
+#: Seconds background work keeps holding off after a filter answered, so the answer's
+#: rows are painted (a frame or two later) before a refit takes the CPU back. Resuming
+#: right after the next refresh let the refit share the paint: the word filter's
+#: keystroke at 100k while refitting took p50 33 ms instead of 26.
+BACKGROUND_AFTER_ANSWER = 0.05
 
 
 def placeholder(clear_key: str = "^u") -> str:
@@ -105,6 +110,8 @@ class FilterBar(Widget):
         #: Screen updates held back while an edit's filter runs (see `_hold_frames`).
         self._hold: AbstractContextManager[None] | None = None
         self._hold_timer: Timer | None = None
+        #: When background work may go on after the last answer (see `release_frames`).
+        self._resume_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-row"):
@@ -154,6 +161,10 @@ class FilterBar(Widget):
         (`papersift.foreground`).
         """
         FOREGROUND.busy()
+        if self._resume_timer is not None:
+            # An earlier answer's resume must not end this edit's wait.
+            self._resume_timer.stop()
+            self._resume_timer = None
         if self._hold is not None:
             return
         self._hold = self.app.batch_update()
@@ -164,8 +175,12 @@ class FilterBar(Widget):
         """The filter answered: let the screen update again, and background work go
         on once the rows are painted."""
         self._release_held()
-        if FOREGROUND.is_busy:
-            self.call_after_refresh(FOREGROUND.idle)
+        if FOREGROUND.is_busy and self._resume_timer is None:
+            self._resume_timer = self.set_timer(BACKGROUND_AFTER_ANSWER, self._resume_background)
+
+    def _resume_background(self) -> None:
+        self._resume_timer = None
+        FOREGROUND.idle()
 
     def _release_held(self) -> None:
         # (Also when the filter takes longer than FRAME_HOLD: the echo is shown, but
