@@ -201,7 +201,11 @@ def asreview_default_model(python: Path) -> dict[str, Any]:
         "print(json.dumps({'version': asreview.__version__, 'ai': c['name'],"
         " 'settings': dataclasses.asdict(c['value'])}))\n"
     )
-    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    # In a scratch folder: importing asreview leaves synergy_cache.sqlite in the cwd.
+    with tempfile.TemporaryDirectory() as scratch:
+        out = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, check=True, cwd=scratch
+        )
     return json.loads(out.stdout)
 
 
