@@ -183,3 +183,30 @@ async def test_triage_opened_before_any_decision_follows_the_ranking_once_it_sta
         ahead = screen.paper_ids[screen.position + 1 :]
         assert ahead[:5] == [p for p in ranking.undecided if p != shown][:5]
         assert screen.paper_ids != before
+
+
+async def test_ranked_triage_opened_down_the_list_shows_that_paper_then_the_best(
+    make_app, lib_path
+) -> None:
+    library = Library(lib_path)
+    wanted = _from(library, "trending-papers-cross-lingual-nlp.txt")
+    unwanted = _from(library, "daily-papers-mar-11-controllable-generation.txt")
+    actions.set_starred(library, wanted[:2], True)
+    actions.set_status(library, unwanted[:2], "discarded")
+    library.close()
+    app = make_app()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot, app)
+        papers = _main(app).query_one(PaperList)
+        best = app.rank.current.undecided
+        papers.move_cursor_to(best[5])  # as when the cursor comes back from last time
+        await pilot.press("enter")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen) and screen.ranked
+        assert screen.current_id() == best[5]
+        await pilot.press("j")  # next, no decision: the best paper, not the 7th
+        await settle(pilot, app)
+        assert screen.current_id() == best[0]
+        # The five papers above the start are all still ahead, none left behind it.
+        assert set(best[:5]) <= set(screen.paper_ids[screen.position :])

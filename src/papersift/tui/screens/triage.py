@@ -285,8 +285,21 @@ class TriageScreen(LinkActions, Screen[None]):
     def on_mount(self) -> None:
         self._status_at_start = {pid: self._status(pid) for pid in self.paper_ids}
         self._recount()
-        if self.ranked and self.papersift.rank.current is not None:
-            self._place_exploration(self.papersift.rank.current, self.position)
+        ranking = self.papersift.rank.current
+        if self.ranked and ranking is not None:
+            if 0 < self.position < len(self.paper_ids):
+                # Opened on a paper further down the ranked inbox: that paper first,
+                # then the rest best first. Starting at its place would leave the best
+                # papers behind the start, never shown unless the reader went back.
+                self.paper_ids.insert(0, self.paper_ids.pop(self.position))
+                self.position = self._first = 0
+            # The papers after the one shown, best first: the list may hold decided
+            # papers (starred ones stay in the inbox) above the best undecided one.
+            after = self.position + 1
+            self.paper_ids = self.paper_ids[:after] + best_first(
+                self.paper_ids[after:], ranking.undecided
+            )
+            self._place_exploration(ranking, after)
         self.show()
         self.query_one("#triage-hint", Static).update(plain(self.hint()))
 
