@@ -96,8 +96,16 @@ def _pseudo_rows(n: int, labelled: np.ndarray, k: int) -> np.ndarray:
     return np.sort(rng.choice(candidates, k, replace=False))
 
 
-def _linear_part(kind: str, spec: ModelSpec, x: csr_matrix, y: np.ndarray, w: np.ndarray):
-    """(coef, intercept) of one classifier fitted on (x, y, w)."""
+def _linear_part(
+    kind: str,
+    spec: ModelSpec,
+    x: csr_matrix,
+    y: np.ndarray,
+    w: np.ndarray,
+    c: float | None = None,
+):
+    """(coef, intercept) of one classifier fitted on (x, y, w); `c` overrides the
+    logistic regression's C."""
     if kind == "svm":
         from sklearn.svm import LinearSVC
 
@@ -107,7 +115,7 @@ def _linear_part(kind: str, spec: ModelSpec, x: csr_matrix, y: np.ndarray, w: np
     if kind == "lr":
         from sklearn.linear_model import LogisticRegression
 
-        clf = LogisticRegression(C=spec.lr_c, solver="liblinear", max_iter=1000)
+        clf = LogisticRegression(C=spec.lr_c if c is None else c, solver="liblinear", max_iter=1000)
         clf.fit(x, y, sample_weight=w)
         return clf.coef_.ravel(), float(clf.intercept_[0])
     if kind == "nb":
@@ -183,7 +191,7 @@ def fit(
     prob_full = np.zeros(full, dtype=np.float32)
     prob_icept = 0.0
     if with_probabilities:
-        prob_small, prob_icept = _linear_part("lr", spec, x, y, w)
+        prob_small, prob_icept = _linear_part("lr", spec, x, y, w, c=spec.prob_c)
         # The sample weights multiplied the relevant class's odds by w1/w0: undo that.
         w1, w0 = float(w[y == 1][0]), float(w[y == 0][0])
         prob_icept -= math.log(w1 / w0)
