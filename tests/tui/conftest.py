@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from papersift import actions
 from papersift.importer import import_files
 from papersift.models import Paper, Source
 from papersift.normalize import paper_id
@@ -120,3 +121,19 @@ def add_papers(path: Path, papers: list[dict[str, object]]) -> list[str]:
         return ids
     finally:
         library.close()
+
+
+def decided_library(lib_path: Path) -> None:
+    """Star two cross-lingual papers and discard two controllable-generation ones in the
+    library at `lib_path`: enough decisions for a ranking, from two known topics."""
+    library = Library(lib_path)
+    by_file: dict[str, list[str]] = {}
+    for pid, paper in library.papers.items():
+        files = {s.file for s in paper.sources}
+        if len(files) == 1:
+            by_file.setdefault(next(iter(files)), []).append(pid)
+    actions.set_starred(library, by_file["trending-papers-cross-lingual-nlp.txt"][:2], True)
+    actions.set_status(
+        library, by_file["daily-papers-mar-11-controllable-generation.txt"][:2], "discarded"
+    )
+    library.close()

@@ -13,7 +13,7 @@ from papersift.tui.screens.screening import ScreeningScreen
 from papersift.tui.screens.triage import TriageScreen
 from papersift.tui.widgets.paper_list import PaperList
 
-from .conftest import settle
+from .conftest import decided_library, settle
 
 WIDE = (160, 45)
 
@@ -188,12 +188,7 @@ async def test_triage_opened_before_any_decision_follows_the_ranking_once_it_sta
 async def test_ranked_triage_opened_down_the_list_shows_that_paper_then_the_best(
     make_app, lib_path
 ) -> None:
-    library = Library(lib_path)
-    wanted = _from(library, "trending-papers-cross-lingual-nlp.txt")
-    unwanted = _from(library, "daily-papers-mar-11-controllable-generation.txt")
-    actions.set_starred(library, wanted[:2], True)
-    actions.set_status(library, unwanted[:2], "discarded")
-    library.close()
+    decided_library(lib_path)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot, app)

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from papersift import actions
 from papersift.store import Library
 from papersift.tui import config as tui_config
 from papersift.tui.app import PapersiftApp
@@ -21,7 +20,7 @@ from papersift.tui.screens import triage as triage_module
 from papersift.tui.screens.triage import TriageScreen, explore_share
 from papersift.tui.widgets.paper_list import PaperList
 
-from .conftest import settle
+from .conftest import decided_library, settle
 
 WIDE = (160, 45)
 
@@ -32,19 +31,6 @@ def _always_swap(monkeypatch: pytest.MonkeyPatch) -> None:
     # within SWAP_SECONDS): the paper at each turn is then the newest ranking's pick,
     # whatever the machine's load.
     monkeypatch.setattr(triage_module, "SWAP_SECONDS", 600.0)
-
-
-def _from(library: Library, file: str) -> list[str]:
-    return [pid for pid, p in library.papers.items() if {s.file for s in p.sources} == {file}]
-
-
-def _decided_library(lib_path: Path) -> None:
-    library = Library(lib_path)
-    wanted = _from(library, "trending-papers-cross-lingual-nlp.txt")
-    unwanted = _from(library, "daily-papers-mar-11-controllable-generation.txt")
-    actions.set_starred(library, wanted[:2], True)
-    actions.set_status(library, unwanted[:2], "discarded")
-    library.close()
 
 
 async def _open_triage(pilot, app: PapersiftApp) -> TriageScreen:
@@ -72,7 +58,7 @@ def _least_sure(app: PapersiftApp) -> str:
 
 async def test_every_fourth_pick_explores_and_says_so(make_app, lib_path, config_path) -> None:
     config_path.write_text("[rank]\nexplore = 0.25\n")
-    _decided_library(lib_path)
+    decided_library(lib_path)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         screen = await _open_triage(pilot, app)
@@ -106,7 +92,7 @@ async def test_every_fourth_pick_explores_and_says_so(make_app, lib_path, config
 
 
 async def test_without_explore_every_pick_is_the_best(make_app, lib_path) -> None:
-    _decided_library(lib_path)
+    decided_library(lib_path)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         assert explore_share(app) == 0.0
@@ -130,7 +116,7 @@ async def _palette(pilot, app: PapersiftApp, text: str) -> None:
 async def test_palette_switches_exploration_and_it_is_remembered(
     make_app, lib_path, config_path
 ) -> None:
-    _decided_library(lib_path)
+    decided_library(lib_path)
     app = make_app()
     async with app.run_test(size=WIDE) as pilot:
         screen = await _open_triage(pilot, app)
